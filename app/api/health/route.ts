@@ -1,0 +1,9 @@
+import { defineRoute, json } from "@/lib/http/route";
+import { checkDatabase } from "@/lib/db/health";
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  GET: async (c) => {
+    const db = await checkDatabase(c.d1(), c.log);
+    return json({ status: db === "ok" ? "ok" : "error", db }, { status: db === "ok" ? 200 : 503, headers: db === "ok" ? {} : { "retry-after": "5" } });
+  },
+});

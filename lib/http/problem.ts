@@ -1,0 +1,66 @@
+/**
+ * RFC 9457 problem details. Domain code throws `HttpError`; the route wrapper turns it into an
+ * `application/problem+json` response carrying the request id.
+ */
+
+export type FieldErrors = Record<string, string[]>;
+
+export interface ProblemInit {
+  /** Short slug, documented in the README; becomes the `type` URI. */
+  type?: string;
+  title?: string;
+  detail?: string;
+  errors?: FieldErrors;
+  headers?: HeadersInit;
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  412: "Precondition Failed",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+/** Problem `type` URIs are relative references under /problems/ (RFC 9457 §3.1.1 allows it). */
+export const problemType = (slug: string) => `/problems/${slug}`;
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly init: ProblemInit;
+
+  constructor(status: number, init: ProblemInit = {}) {
+    super(init.detail ?? init.title ?? TITLES[status] ?? `HTTP ${status}`);
+    this.name = "HttpError";
+    this.status = status;
+    this.init = init;
+  }
+}
+
+export function problemResponse(status: number, init: ProblemInit, requestId: string): Response {
+  const body = {
+    type: init.type ? problemType(init.type) : "about:blank",
+    title: init.title ?? TITLES[status] ?? "Error",
+    status,
+    ...(init.detail !== undefined && { detail: init.detail }),
+    ...(init.errors !== undefined && { errors: init.errors }),
+    requestId,
+  };
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/problem+json");
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+export const badRequest = (detail: string, errors?: FieldErrors, type = "bad-request") =>
+  new HttpError(400, { type, detail, errors });
+export const notFound = (detail = "The requested resource does not exist.") =>
+  new HttpError(404, { type: "not-found", detail });
+export const forbidden = (detail = "You are not allowed to do this.") =>
+  new HttpError(403, { type: "forbidden", detail });

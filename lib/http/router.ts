@@ -1,0 +1,97 @@
+/**
+ * The lean path's router: matches `/api/*` paths against the route table generated from
+ * `app/api/**\/route.ts` with the same precedence Next.js uses (static segment, then `[param]`,
+ * then `[...catchAll]`), so both paths pick the same route module.
+ */
+import type { Method, NextRouteHandler, Params } from "./route";
+
+export type ApiRouteModule = Partial<Record<Method, NextRouteHandler>>;
+
+type Segment = { kind: "static"; value: string } | { kind: "param"; name: string } | { kind: "catchAll"; name: string };
+
+interface CompiledRoute {
+  pattern: string;
+  segments: Segment[];
+  module: ApiRouteModule;
+}
+
+export interface RouteMatch {
+  pattern: string;
+  params: Params;
+  module: ApiRouteModule;
+}
+
+function compile(pattern: string): Segment[] {
+  return pattern
+    .split("/")
+    .filter(Boolean)
+    .map((s): Segment => {
+      const catchAll = /^\[\.\.\.(.+)\]$/.exec(s);
+      if (catchAll) return { kind: "catchAll", name: catchAll[1]! };
+      const param = /^\[(.+)\]$/.exec(s);
+      if (param) return { kind: "param", name: param[1]! };
+      return { kind: "static", value: s };
+    });
+}
+
+const RANK = { static: 0, param: 1, catchAll: 2 } as const;
+
+function compare(a: CompiledRoute, b: CompiledRoute): number {
+  const n = Math.max(a.segments.length, b.segments.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.segments[i];
+    const y = b.segments[i];
+    if (!x || !y) return x ? 1 : -1; // the shorter route is the more specific at this point
+    const d = RANK[x.kind] - RANK[y.kind];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function matchRoute(route: CompiledRoute, parts: string[]): Params | null {
+  const params: Params = {};
+  for (let i = 0; i < route.segments.length; i++) {
+    const seg = route.segments[i]!;
+    if (seg.kind === "catchAll") {
+      if (i >= parts.length) return null; // [...x] needs at least one segment
+      params[seg.name] = parts.slice(i).map(decode);
+      return params;
+    }
+    const part = parts[i];
+    if (part === undefined) return null;
+    if (seg.kind === "static") {
+      if (part !== seg.value) return null;
+    } else {
+      params[seg.name] = decode(part);
+    }
+  }
+  return parts.length === route.segments.length ? params : null;
+}
+
+export function createRouter(table: readonly { pattern: string; module: ApiRouteModule }[], nextOnly: readonly string[] = []) {
+  const routes = table.map((r) => ({ ...r, segments: compile(r.pattern) })).sort(compare);
+  const skip = new Set(nextOnly);
+  return {
+    /**
+     * The route module for `pathname`, or null when Next.js should serve it: not under /api/,
+     * a trailing slash (Next redirects those), or a route that uses Next's caching.
+     */
+    match(pathname: string): RouteMatch | null {
+      if (!pathname.startsWith("/api/") || (pathname.length > 5 && pathname.endsWith("/")) || skip.has(pathname)) return null;
+      const parts = pathname.split("/").filter(Boolean);
+      for (const route of routes) {
+        const params = matchRoute(route, parts);
+        if (params) return { pattern: route.pattern, params, module: route.module };
+      }
+      return null;
+    },
+  };
+}

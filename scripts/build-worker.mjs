@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Builds the deployable Worker: route table → OpenNext build (runs `npm run build` = next build)
+// → wrangler's bundle of worker.ts into dist/ (a dry-run deploy: offline, no account).
+// `--if-needed` skips all of it when dist/ was built from the current sources.
+import { writeFileSync } from "node:fs";
+import { BUILD_STAMP, bin, isBuildCurrent, run, sourceHash } from "./lib.mjs";
+
+if (process.argv.includes("--if-needed") && isBuildCurrent()) {
+  console.log("Worker build is up to date (dist/).");
+  process.exit(0);
+}
+await run(process.execPath, ["scripts/gen-routes.mjs"]);
+const hash = sourceHash();
+await run(bin("opennextjs-cloudflare"), ["build"]);
+await run(bin("wrangler"), ["deploy", "--dry-run", "--outdir", "dist"]);
+writeFileSync(BUILD_STAMP, hash);

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm start`: build the Worker if the sources changed, apply the D1 migrations to the local
+// database (.wrangler/state), then serve the production build on workerd (wrangler dev, local
+// mode: no account, no internet) at http://localhost:${PORT:-8787}.
+import { bin, run } from "./lib.mjs";
+
+const port = process.env.PORT || "8787";
+await run(process.execPath, ["scripts/build-worker.mjs", "--if-needed"]);
+await run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
+await run(bin("wrangler"), [
+  "dev",
+  "--port", port,
+  // Local development mode: built-in dev secret, dev S3 endpoint, dev token (see README).
+  "--var", "ENVIRONMENT:development",
+  "--show-interactive-dev-session=false",
+  ...process.argv.slice(2),
+]);
