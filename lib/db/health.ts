@@ -1,11 +1,14 @@
 import type { Logger } from "../http/log";
 import { serializeError } from "../http/log";
 
-/** One trivial query: "ok", or "error" (logged) when D1 cannot answer. */
+/**
+ * "ok" when D1 answers and the schema is migrated (the migrations table wrangler keeps is
+ * readable); "error" (logged) otherwise: a database the API cannot use is not healthy.
+ */
 export async function checkDatabase(d1: D1Database | D1DatabaseSession, log: Logger): Promise<"ok" | "error"> {
   try {
-    const row = await d1.prepare("SELECT 1 AS ok").first<{ ok: number }>();
-    return row?.ok === 1 ? "ok" : "error";
+    const row = await d1.prepare("SELECT count(*) AS n FROM d1_migrations").first<{ n: number }>();
+    return typeof row?.n === "number" && row.n > 0 ? "ok" : "error";
   } catch (err) {
     log.error("health check: D1 failed", { error: serializeError(err) });
     return "error";

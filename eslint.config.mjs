@@ -1,0 +1,51 @@
+// Lint: TypeScript rules everywhere, and edge purity for what runs in the Worker (app/, lib/,
+// worker.ts): Web APIs only. OpenNext serves `runtime = "edge"` routes as a silent 500, and
+// Node built-ins / Buffer / process.env either do not exist on workerd or hide config reads.
+import tseslint from "typescript-eslint";
+
+const NODE_MODULES = ["assert", "buffer", "child_process", "cluster", "crypto", "dgram", "dns", "events", "fs", "fs/promises", "http", "https", "http2", "net", "os", "path", "perf_hooks", "process", "querystring", "readline", "stream", "string_decoder", "timers", "tls", "tty", "url", "util", "v8", "vm", "worker_threads", "zlib"];
+
+export default tseslint.config(
+  { ignores: [".next/", ".open-next/", "dist/", "node_modules/", ".wrangler/", "cloudflare-env.d.ts", "next-env.d.ts", "lib/http/routes.generated.ts"] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["app/**/*.{ts,tsx}", "lib/**/*.{ts,tsx}", "worker.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: NODE_MODULES.map((name) => ({ name, message: "Runs on workerd: use Web APIs (fetch, Web Streams, WebCrypto, TextEncoder)." })),
+          patterns: [{ group: ["node:*"], message: "Runs on workerd: use Web APIs, not Node built-ins." }],
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
+        { name: "Buffer", message: "Use Uint8Array / TextEncoder." },
+        { name: "process", message: "Read configuration in lib/config.ts from the Worker env." },
+        { name: "require", message: "ES modules only." },
+        { name: "__dirname", message: "No file system on workerd." },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ExportNamedDeclaration > VariableDeclaration > VariableDeclarator[id.name='runtime']",
+          message: 'No `export const runtime`: OpenNext answers edge routes with a silent 500; the default runtime already runs on workerd.',
+        },
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: "Read configuration in lib/config.ts from the Worker env.",
+        },
+      ],
+    },
+  },
+  {
+    files: ["scripts/**/*.mjs", "*.config.{ts,mjs}"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+);

@@ -1,0 +1,9 @@
+declare namespace Cloudflare {
+  interface Env {
+    DB: D1Database;
+    BUCKET: R2Bucket;
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    ENVIRONMENT: string;
+    LOG_LEVEL: string;
+  }
+}

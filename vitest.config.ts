@@ -1,0 +1,43 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  // Runs in Node: the SQL files in drizzle/ become a binding the unit tests apply per test.
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "drizzle"));
+  const alias = { "@": import.meta.dirname };
+  return {
+    test: {
+      projects: [
+        {
+          // lib/ and route handlers inside workerd, with real local D1 and R2.
+          resolve: { alias },
+          plugins: [
+            cloudflareTest({
+              miniflare: {
+                compatibilityDate: "2026-11-01",
+                compatibilityFlags: ["nodejs_compat"],
+                d1Databases: ["DB"],
+                r2Buckets: ["BUCKET"],
+                bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "development", LOG_LEVEL: "error" },
+              },
+            }),
+          ],
+          test: { name: "unit", include: ["test/unit/**/*.test.ts"], setupFiles: ["test/unit/setup.ts"] },
+        },
+        {
+          // The built Worker (dist/) over HTTP, in workerd via wrangler's test harness.
+          resolve: { alias },
+          test: {
+            name: "integration",
+            include: ["test/integration/**/*.test.ts"],
+            // Each file boots its own workerd; on 2 cores, one at a time is faster and steadier.
+            fileParallelism: false,
+            testTimeout: 30_000,
+            hookTimeout: 120_000,
+          },
+        },
+      ],
+    },
+  };
+});
