@@ -11,6 +11,27 @@ export interface Secrets {
   AUTH_JWKS_URL?: string;
   AUTH_ISSUER?: string;
   AUTH_AUDIENCE?: string;
+  /** Signs pagination cursors; falls back to AUTH_SECRET (then the dev secret in development). */
+  CURSOR_SECRET?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  STANDARD_WEBHOOK_SECRET?: string;
+  GITHUB_WEBHOOK_SECRET?: string;
+  R2_ACCOUNT_ID?: string;
+  R2_ACCESS_KEY_ID?: string;
+  R2_SECRET_ACCESS_KEY?: string;
+  R2_BUCKET_NAME?: string;
+  R2_S3_ENDPOINT?: string;
+  UPLOAD_ALLOWED_TYPES?: string;
+  UPLOAD_MAX_BYTES?: string;
+  UPLOAD_URL_TTL_SECONDS?: string;
+  CHAT_PROVIDER?: string;
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+  CHAT_MODEL?: string;
+  /** Test knob: the SSE idle ping interval (default 15000). */
+  CHAT_PING_INTERVAL_MS?: string;
+  /** Workers AI binding, used when CHAT_PROVIDER=workers-ai. */
+  AI?: Ai;
 }
 
 export type Env = CloudflareEnv & Secrets;
@@ -29,6 +50,34 @@ export interface Config {
     jwksUrl: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+  };
+  /** HMAC key material for pagination cursors. */
+  cursorSecret: string | undefined;
+  webhooks: {
+    /** Every accepted Stripe endpoint secret (rotation: any may match). */
+    stripeSecrets: readonly string[];
+    standardSecrets: readonly string[];
+    githubSecrets: readonly string[];
+  };
+  uploads: {
+    allowedTypes: readonly string[];
+    maxBytes: number;
+    urlTtlSeconds: number;
+    r2: {
+      accountId: string | undefined;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      bucketName: string;
+      /** Overrides where presigned URLs point (any S3-compatible store, path-style). */
+      s3Endpoint: string | undefined;
+    };
+  };
+  chat: {
+    provider: "local" | "openai" | "workers-ai";
+    openaiApiKey: string | undefined;
+    openaiBaseUrl: string;
+    model: string | undefined;
+    pingIntervalMs: number;
   };
 }
 
@@ -85,5 +134,34 @@ export function resolveConfig(env: Env): Config {
       issuer: str(env.AUTH_ISSUER),
       audience: str(env.AUTH_AUDIENCE),
     },
+    cursorSecret: str(env.CURSOR_SECRET) ?? str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
+    webhooks: {
+      stripeSecrets: list(env.STRIPE_WEBHOOK_SECRET, []),
+      standardSecrets: list(env.STANDARD_WEBHOOK_SECRET, []),
+      githubSecrets: list(env.GITHUB_WEBHOOK_SECRET, []),
+    },
+    uploads: {
+      allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
+      maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
+      urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
+      r2: {
+        accountId: str(env.R2_ACCOUNT_ID),
+        accessKeyId: str(env.R2_ACCESS_KEY_ID),
+        secretAccessKey: str(env.R2_SECRET_ACCESS_KEY),
+        bucketName: str(env.R2_BUCKET_NAME) ?? "routeflare-uploads",
+        s3Endpoint: str(env.R2_S3_ENDPOINT),
+      },
+    },
+    chat: {
+      provider: chatProvider(str(env.CHAT_PROVIDER)),
+      openaiApiKey: str(env.OPENAI_API_KEY),
+      openaiBaseUrl: str(env.OPENAI_BASE_URL) ?? "https://api.openai.com/v1",
+      model: str(env.CHAT_MODEL),
+      pingIntervalMs: positiveInt(env.CHAT_PING_INTERVAL_MS, 15000),
+    },
   };
+}
+
+function chatProvider(value: string | undefined): Config["chat"]["provider"] {
+  return value === "openai" || value === "workers-ai" ? value : "local";
 }
