@@ -20,7 +20,9 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          paths: NODE_MODULES.map((name) => ({ name, message: "Runs on workerd: use Web APIs (fetch, Web Streams, WebCrypto, TextEncoder)." })),
+          paths: [
+            ...NODE_MODULES.map((name) => ({ name, message: "Runs on workerd: use Web APIs (fetch, Web Streams, WebCrypto, TextEncoder)." })),
+          ],
           patterns: [{ group: ["node:*"], message: "Runs on workerd: use Web APIs, not Node built-ins." }],
         },
       ],
@@ -36,6 +38,11 @@ export default tseslint.config(
         {
           selector: "ExportNamedDeclaration > VariableDeclaration > VariableDeclarator[id.name='runtime']",
           message: 'No `export const runtime`: OpenNext answers edge routes with a silent 500; the default runtime already runs on workerd.',
+        },
+        {
+          // `z` is a namespace object: it keeps every zod export (all locales) in the bundle, +360 KB.
+          selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+          message: 'Use `import * as z from "zod"`: it tree-shakes; the `z` object does not.',
         },
         {
           selector: "MemberExpression[object.name='process'][property.name='env']",

@@ -4,6 +4,7 @@ CREATE TABLE `idempotency_keys` (
 	`request_hash` text NOT NULL,
 	`status` integer NOT NULL,
 	`post_id` text NOT NULL,
+	`response_body` text NOT NULL,
 	`created_at` integer NOT NULL,
 	PRIMARY KEY(`user_id`, `key`)
 );

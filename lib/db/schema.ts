@@ -36,8 +36,10 @@ export const idempotencyKeys = sqliteTable(
     key: text("key").notNull(),
     /** SHA-256 of the canonical request body: the same key with another body is a 422. */
     requestHash: text("request_hash").notNull(),
+    /** The first response, replayed verbatim for the key's lifetime. */
     status: integer("status").notNull(),
     postId: text("post_id").notNull(),
+    responseBody: text("response_body").notNull(),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created").on(t.createdAt)],

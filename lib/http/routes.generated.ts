@@ -2,11 +2,15 @@
 import type { ApiRouteModule } from "./router";
 import * as r0 from "../../app/api/[...slug]/route";
 import * as r1 from "../../app/api/health/route";
+import * as r2 from "../../app/api/posts/[id]/route";
+import * as r3 from "../../app/api/posts/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
   { pattern: "/api/[...slug]", module: r0 },
   { pattern: "/api/health", module: r1 },
+  { pattern: "/api/posts/[id]", module: r2 },
+  { pattern: "/api/posts", module: r3 },
 ];
 
 /** Routes that use Next's caching (revalidate / static): always served through OpenNext. */

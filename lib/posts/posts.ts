@@ -1,0 +1,202 @@
+/**
+ * Posts: the queries and the rules (visibility, ownership, preconditions, idempotent creates).
+ * Routes call these with the request's drizzle client; every function states its HTTP outcome
+ * by returning data or throwing an HttpError.
+ */
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { idempotencyKeys, posts, type PostRow } from "../db/schema";
+import { ifMatchFails } from "../http/conditional";
+import { HttpError, forbidden, notFound } from "../http/problem";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { isPostId, newPostId } from "./ids";
+import type { CreatePostInput, ListPostsQuery, PatchPostInput, Post } from "./schemas";
+
+export const toPost = (row: PostRow): Post => ({
+  id: row.id,
+  title: row.title,
+  content: row.content,
+  published: row.published,
+  authorId: row.authorId,
+  createdAt: new Date(row.createdAt).toISOString(),
+  updatedAt: new Date(row.updatedAt).toISOString(),
+});
+
+/** Strong ETag of a post's JSON representation: it changes with every write (version). */
+export const etagOf = (row: Pick<PostRow, "id" | "version">) => `"${row.id}.${row.version}"`;
+
+/** Published posts are public; a draft exists only for its author. */
+export async function getVisiblePost(db: Db, id: string, userId: string | undefined): Promise<PostRow> {
+  if (!isPostId(id)) throw notFound("No post with this id.");
+  const row = (await db.select().from(posts).where(eq(posts.id, id)).limit(1))[0];
+  if (!row || (!row.published && row.authorId !== userId)) throw notFound("No post with this id.");
+  return row;
+}
+
+export interface ListResult {
+  posts: Post[];
+  limit: number;
+  nextCursor: string | null;
+  page?: number;
+}
+
+export async function listPosts(db: Db, query: ListPostsQuery, userId: string | undefined, cursorSecret: string): Promise<ListResult> {
+  const drafts = query.drafts === "true";
+  const scope = drafts ? `drafts:${userId}` : "published";
+  const visible = drafts ? and(eq(posts.authorId, userId!), eq(posts.published, false)) : eq(posts.published, true);
+
+  let where = visible;
+  if (query.cursor !== undefined) {
+    const at = await decodeCursor(query.cursor, scope, cursorSecret);
+    // Keyset seek on (created_at DESC, id DESC): strictly after the last row of the previous page.
+    where = and(visible, or(lt(posts.createdAt, at.createdAt), and(eq(posts.createdAt, at.createdAt), lt(posts.id, at.id))));
+  }
+  const offset = query.page !== undefined ? (query.page - 1) * query.limit : 0;
+  const rows = await db
+    .select()
+    .from(posts)
+    .where(where)
+    .orderBy(desc(posts.createdAt), desc(posts.id))
+    .limit(query.limit + 1)
+    .offset(offset);
+
+  const more = rows.length > query.limit;
+  const pageRows = more ? rows.slice(0, query.limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    posts: pageRows.map(toPost),
+    limit: query.limit,
+    nextCursor: more && last ? await encodeCursor({ scope, createdAt: last.createdAt, id: last.id }, cursorSecret) : null,
+    ...(query.page !== undefined && { page: query.page }),
+  };
+}
+
+export interface CreateResult {
+  status: number;
+  body: string;
+  postId: string;
+  etag: string;
+  replayed: boolean;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e = err, i = 0; e instanceof Error && i < 5; e = e.cause, i++) {
+    if (/UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * Creates a post. With an Idempotency-Key the post row and the key's record are written in one
+ * D1 batch (one transaction): a concurrent request with the same key fails on the key's
+ * primary key, its post insert rolls back with it, and it replays the stored response instead.
+ */
+export async function createPost(db: Db, input: CreatePostInput, authorId: string, idempotencyKey: string | undefined): Promise<CreateResult> {
+  const now = Date.now();
+  const row: PostRow = { id: newPostId(now), ...input, authorId, createdAt: now, updatedAt: now, version: 1 };
+  const body = JSON.stringify(toPost(row));
+  const created: CreateResult = { status: 201, body, postId: row.id, etag: etagOf(row), replayed: false };
+
+  if (idempotencyKey === undefined) {
+    await db.insert(posts).values(row);
+    return created;
+  }
+
+  const requestHash = await sha256Hex(JSON.stringify([input.title, input.content, input.published]));
+  const expired = and(eq(idempotencyKeys.userId, authorId), eq(idempotencyKeys.key, idempotencyKey), lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS));
+  try {
+    await db.batch([
+      // A key older than 24 h is forgotten, inside the same transaction.
+      db.delete(idempotencyKeys).where(expired),
+      db.insert(posts).values(row),
+      db.insert(idempotencyKeys).values({ userId: authorId, key: idempotencyKey, requestHash, status: 201, postId: row.id, responseBody: body, createdAt: now }),
+    ]);
+    return created;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+
+  const first = (
+    await db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.userId, authorId), eq(idempotencyKeys.key, idempotencyKey)))
+      .limit(1)
+  )[0];
+  if (!first) throw new Error("idempotency key conflict without a stored key");
+  if (first.requestHash !== requestHash) {
+    throw new HttpError(422, {
+      type: "idempotency-key-reused",
+      detail: "This Idempotency-Key was already used with a different request body.",
+    });
+  }
+  const stored = JSON.parse(first.responseBody) as Post;
+  const current = (await db.select({ id: posts.id, version: posts.version }).from(posts).where(eq(posts.id, first.postId)).limit(1))[0];
+  return { status: first.status, body: first.responseBody, postId: stored.id, etag: current ? etagOf(current) : "", replayed: true };
+}
+
+/** Removes idempotency records older than 24 h, a bounded batch at a time (run after responding). */
+export async function pruneIdempotencyKeys(db: Db, now = Date.now()): Promise<void> {
+  await db.run(
+    sql`DELETE FROM ${idempotencyKeys} WHERE rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${idempotencyKeys.createdAt} < ${now - IDEMPOTENCY_TTL_MS} LIMIT 500)`,
+  );
+}
+
+/** Loads a post for a write by `userId`: 404 (missing, or someone else's draft), 403 (someone else's), 412 (If-Match). */
+async function loadForWrite(db: Db, id: string, userId: string, ifMatch: string | null): Promise<PostRow> {
+  const row = await getVisiblePost(db, id, userId);
+  if (row.authorId !== userId) throw forbidden("Only the author can change this post.");
+  if (ifMatchFails(ifMatch, etagOf(row))) throw preconditionFailed();
+  return row;
+}
+
+const preconditionFailed = () =>
+  new HttpError(412, { type: "precondition-failed", detail: "The post has changed since the ETag in If-Match; fetch it again." });
+
+/**
+ * Applies `changes` to a post. The UPDATE is conditional on the version read (compare-and-set),
+ * so two writers holding the same ETag cannot both win: the loser gets 412 and writes nothing.
+ */
+export async function updatePost(db: Db, id: string, userId: string, changes: PatchPostInput, ifMatch: string | null): Promise<PostRow> {
+  const current = await loadForWrite(db, id, userId, ifMatch);
+  const updated = await db
+    .update(posts)
+    .set({ ...changes, updatedAt: Math.max(Date.now(), current.updatedAt), version: current.version + 1 })
+    .where(and(eq(posts.id, id), eq(posts.version, current.version)))
+    .returning();
+  const row = updated[0];
+  if (!row) {
+    if (ifMatch !== null) throw preconditionFailed();
+    // No precondition asked for: last write wins, so apply on top of the newer version.
+    return updatePost(db, id, userId, changes, null);
+  }
+  return row;
+}
+
+export async function deletePost(db: Db, id: string, userId: string, ifMatch: string | null): Promise<void> {
+  const current = await loadForWrite(db, id, userId, ifMatch);
+  const condition = ifMatch !== null ? and(eq(posts.id, id), eq(posts.version, current.version)) : eq(posts.id, id);
+  const deleted = await db.delete(posts).where(condition).returning({ id: posts.id });
+  if (deleted.length === 0 && ifMatch !== null) throw preconditionFailed();
+}
+
+/** The cursor HMAC key; a deployment without one cannot page by cursor (logged as a 500). */
+export function requireCursorSecret(secret: string | undefined): string {
+  if (!secret) throw new Error("No CURSOR_SECRET or AUTH_SECRET is configured: cursors cannot be signed.");
+  return secret;
+}
+
+export const PUBLISHED_CACHE_CONTROL = "public, max-age=0, must-revalidate";
+export const DRAFT_CACHE_CONTROL = "private, no-store";
+
+/** Headers of a single-post representation. */
+export function postHeaders(row: PostRow): Record<string, string> {
+  return { etag: etagOf(row), "cache-control": row.published ? PUBLISHED_CACHE_CONTROL : DRAFT_CACHE_CONTROL };
+}

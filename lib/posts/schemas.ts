@@ -1,0 +1,62 @@
+/**
+ * The posts API's input and output shapes: the one source for validation, TypeScript types and
+ * the OpenAPI document.
+ */
+import * as z from "zod";
+
+const title = z.string().trim().min(1, "Must be 1-200 characters.").max(200, "Must be 1-200 characters.");
+const content = z.string().min(1, "Must be 1-100000 characters.").max(100000, "Must be 1-100000 characters.");
+const published = z.boolean();
+
+export const createPostInput = z.strictObject({ title, content, published: published.default(false) });
+export const replacePostInput = z.strictObject({ title, content, published });
+export const patchPostInput = z
+  .strictObject({ title: title.optional(), content: content.optional(), published: published.optional() })
+  .refine((v) => v.title !== undefined || v.content !== undefined || v.published !== undefined, {
+    message: "Send at least one of title, content, published.",
+  });
+
+export type CreatePostInput = z.output<typeof createPostInput>;
+export type PatchPostInput = z.output<typeof patchPostInput>;
+
+const positiveIntString = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,7}$/, `${name} must be a whole number from ${min} to ${max}.`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `${name} must be from ${min} to ${max}.`).max(max, `${name} must be from ${min} to ${max}.`));
+
+export const listPostsQuery = z
+  .object({
+    limit: positiveIntString("limit", 1, 100).default(20),
+    cursor: z.string().min(1, "cursor must not be empty.").max(512, "cursor is not valid.").optional(),
+    page: positiveIntString("page", 1, 1_000_000).optional(),
+    drafts: z.enum(["true", "false"], { error: 'drafts must be "true" or "false".' }).optional(),
+  })
+  .refine((q) => !(q.page !== undefined && q.cursor !== undefined), {
+    message: "Use either page or cursor, not both.",
+    path: ["page"],
+  });
+
+export type ListPostsQuery = z.output<typeof listPostsQuery>;
+
+export const post = z.object({
+  id: z.string().describe("Opaque, time-sortable id"),
+  title: z.string(),
+  content: z.string(),
+  published: z.boolean(),
+  authorId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Post = z.output<typeof post>;
+
+export const postList = z.object({
+  posts: z.array(post),
+  limit: z.number().int(),
+  nextCursor: z.string().nullable(),
+  page: z.number().int().optional(),
+});
+
+/** `Idempotency-Key` header: 1-255 visible ASCII characters. */
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, "Idempotency-Key must be 1-255 visible ASCII characters.");
