@@ -79,19 +79,23 @@ function matchRoute(route: CompiledRoute, parts: string[]): Params | null {
 export function createRouter(table: readonly { pattern: string; module: ApiRouteModule }[], nextOnly: readonly string[] = []) {
   const routes = table.map((r) => ({ ...r, segments: compile(r.pattern) })).sort(compare);
   const skip = new Set(nextOnly);
+  // The API's catch-all answers whatever no route claims (also "/api" itself), as problem+json.
+  const fallback = routes.find((r) => r.segments.length === 2 && r.segments[1]!.kind === "catchAll");
   return {
     /**
-     * The route module for `pathname`, or null when Next.js should serve it: not under /api/,
-     * a trailing slash (Next redirects those), or a route that uses Next's caching.
+     * The route module for `pathname`, or null when Next.js should serve it: outside /api, or
+     * a route that uses Next's caching. A trailing slash is ignored (an API does not redirect).
      */
     match(pathname: string): RouteMatch | null {
-      if (!pathname.startsWith("/api/") || (pathname.length > 5 && pathname.endsWith("/")) || skip.has(pathname)) return null;
-      const parts = pathname.split("/").filter(Boolean);
+      if (pathname !== "/api" && !pathname.startsWith("/api/")) return null;
+      const path = pathname.length > 4 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
+      if (skip.has(path)) return null;
+      const parts = path.split("/").filter(Boolean);
       for (const route of routes) {
         const params = matchRoute(route, parts);
         if (params) return { pattern: route.pattern, params, module: route.module };
       }
-      return null;
+      return fallback ? { pattern: fallback.pattern, params: { [(fallback.segments[1] as { name: string }).name]: parts.slice(1) }, module: fallback.module } : null;
     },
   };
 }

@@ -23,31 +23,35 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  vars?: Record<string, string>;
+  /** A function is called when the Worker starts (for values known only then, like a port). */
+  vars?: Record<string, string> | (() => Record<string, string>);
   secrets?: Record<string, string>;
   /** Wipe D1 and R2 and re-apply migrations before each test (default true). */
   wipeEachTest?: boolean;
 }
 
 export function useWorker(options: HarnessOptions = {}): Harness {
-  const server = createTestHarness({
-    workers: [
-      {
-        configPath: "./wrangler.toml",
-        prebuiltWorkerDir: "./dist",
-        vars: { ENVIRONMENT: "development", LOG_LEVEL: "info", ...options.vars },
-        secrets: { AUTH_SECRET, ...options.secrets },
-      },
-    ],
-  });
-  const worker = server.getWorker<WorkerEnv>();
+  let server!: ReturnType<typeof createTestHarness>;
+  let worker!: ReturnType<typeof server.getWorker<WorkerEnv>>;
   let base: URL | undefined;
 
   beforeAll(async () => {
+    const vars = typeof options.vars === "function" ? options.vars() : options.vars;
+    server = createTestHarness({
+      workers: [
+        {
+          configPath: "./wrangler.toml",
+          prebuiltWorkerDir: "./dist",
+          vars: { ENVIRONMENT: "development", LOG_LEVEL: "info", ...vars },
+          secrets: { AUTH_SECRET, ...options.secrets },
+        },
+      ],
+    });
+    worker = server.getWorker<WorkerEnv>();
     base = (await server.listen()).url;
     await worker.applyD1Migrations("DB");
   });
-  afterAll(() => server.close());
+  afterAll(() => server?.close());
   if (options.wipeEachTest !== false) {
     beforeEach(async () => {
       await wipe(await worker.getEnv());
