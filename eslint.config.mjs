@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 const NODE_MODULES = ["assert", "buffer", "child_process", "cluster", "crypto", "dgram", "dns", "events", "fs", "fs/promises", "http", "https", "http2", "net", "os", "path", "perf_hooks", "process", "querystring", "readline", "stream", "string_decoder", "timers", "tls", "tty", "url", "util", "v8", "vm", "worker_threads", "zlib"];
 
 export default tseslint.config(
-  { ignores: [".next/", ".open-next/", "dist/", "node_modules/", ".wrangler/", "cloudflare-env.d.ts", "next-env.d.ts", "lib/http/routes.generated.ts"] },
+  { ignores: [".next/", ".open-next/", "dist/", "node_modules/", "**/.wrangler/", "bench-results/", "test-artifacts/", "cloudflare-env.d.ts", "next-env.d.ts", "lib/http/routes.generated.ts"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -13,10 +13,10 @@
  * Every method is exported: those the route lacks answer 405 with `Allow`, `OPTIONS` answers
  * the CORS preflight with the route's own methods, and `HEAD` runs `GET` without the body.
  */
-import { getCloudflareContext } from "@opennextjs/cloudflare";
 import { createAuthenticator, unauthorized, type Authenticator, type User } from "../auth/jwt";
 import { getConfig, type Config, type Env } from "../config";
 import { createDb, type Db } from "../db/client";
+import { workerContextFor } from "./context";
 import { cors, type CorsPolicy } from "./cors";
 import { createLogger, serializeError, type Logger } from "./log";
 import { HttpError, problemResponse } from "./problem";
@@ -116,7 +116,7 @@ type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Run
  */
 function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
   return async (request, routeContext) => {
-    const { env, ctx } = getCloudflareContext();
+    const { env, ctx } = workerContextFor(request);
     const rt = runtimeFor(env as Env);
     const method = request.method.toUpperCase();
     const requestId = requestIdFor(request);

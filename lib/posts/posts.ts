@@ -4,7 +4,9 @@
  * by returning data or throwing an HttpError.
  */
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
+import { prepareSelect } from "../db/prepared";
 import { idempotencyKeys, posts, type PostRow } from "../db/schema";
 import { ifMatchFails } from "../http/conditional";
 import { HttpError, forbidden, notFound } from "../http/problem";
@@ -25,10 +27,30 @@ export const toPost = (row: PostRow): Post => ({
 /** Strong ETag of a post's JSON representation: it changes with every write (version). */
 export const etagOf = (row: Pick<PostRow, "id" | "version">) => `"${row.id}.${row.version}"`;
 
+// The hot reads, built once per isolate (see lib/db/prepared.ts).
+const qb = new QueryBuilder();
+const byId = prepareSelect<typeof posts, { id: string }>(posts, () =>
+  qb.select().from(posts).where(eq(posts.id, sql.placeholder("id"))).limit(1),
+);
+const page = (drafts: boolean, seek: boolean) =>
+  prepareSelect<typeof posts, { author: string; at: number; id: string; limit: number; offset: number }>(posts, () => {
+    const visible = drafts ? and(eq(posts.authorId, sql.placeholder("author")), eq(posts.published, false)) : eq(posts.published, true);
+    // Keyset seek on (created_at DESC, id DESC): strictly after the last row of the previous page.
+    const after = or(lt(posts.createdAt, sql.placeholder("at")), and(eq(posts.createdAt, sql.placeholder("at")), lt(posts.id, sql.placeholder("id"))));
+    return qb
+      .select()
+      .from(posts)
+      .where(seek ? and(visible, after) : visible)
+      .orderBy(desc(posts.createdAt), desc(posts.id))
+      .limit(sql.placeholder("limit"))
+      .offset(sql.placeholder("offset"));
+  });
+const pages = { published: page(false, false), publishedAfter: page(false, true), drafts: page(true, false), draftsAfter: page(true, true) };
+
 /** Published posts are public; a draft exists only for its author. */
-export async function getVisiblePost(db: Db, id: string, userId: string | undefined): Promise<PostRow> {
+export async function getVisiblePost(d1: D1DatabaseSession | D1Database, id: string, userId: string | undefined): Promise<PostRow> {
   if (!isPostId(id)) throw notFound("No post with this id.");
-  const row = (await db.select().from(posts).where(eq(posts.id, id)).limit(1))[0];
+  const row = (await byId.all(d1, { id }))[0];
   if (!row || (!row.published && row.authorId !== userId)) throw notFound("No post with this id.");
   return row;
 }
@@ -40,25 +62,18 @@ export interface ListResult {
   page?: number;
 }
 
-export async function listPosts(db: Db, query: ListPostsQuery, userId: string | undefined, cursorSecret: string): Promise<ListResult> {
+export async function listPosts(d1: D1DatabaseSession | D1Database, query: ListPostsQuery, userId: string | undefined, cursorSecret: string): Promise<ListResult> {
   const drafts = query.drafts === "true";
   const scope = drafts ? `drafts:${userId}` : "published";
-  const visible = drafts ? and(eq(posts.authorId, userId!), eq(posts.published, false)) : eq(posts.published, true);
-
-  let where = visible;
-  if (query.cursor !== undefined) {
-    const at = await decodeCursor(query.cursor, scope, cursorSecret);
-    // Keyset seek on (created_at DESC, id DESC): strictly after the last row of the previous page.
-    where = and(visible, or(lt(posts.createdAt, at.createdAt), and(eq(posts.createdAt, at.createdAt), lt(posts.id, at.id))));
-  }
-  const offset = query.page !== undefined ? (query.page - 1) * query.limit : 0;
-  const rows = await db
-    .select()
-    .from(posts)
-    .where(where)
-    .orderBy(desc(posts.createdAt), desc(posts.id))
-    .limit(query.limit + 1)
-    .offset(offset);
+  const at = query.cursor !== undefined ? await decodeCursor(query.cursor, scope, cursorSecret) : undefined;
+  const prepared = drafts ? (at ? pages.draftsAfter : pages.drafts) : at ? pages.publishedAfter : pages.published;
+  const rows = await prepared.all(d1, {
+    author: userId ?? "",
+    at: at?.createdAt ?? 0,
+    id: at?.id ?? "",
+    limit: query.limit + 1,
+    offset: query.page !== undefined ? (query.page - 1) * query.limit : 0,
+  });
 
   const more = rows.length > query.limit;
   const pageRows = more ? rows.slice(0, query.limit) : rows;
@@ -150,8 +165,8 @@ export async function pruneIdempotencyKeys(db: Db, now = Date.now()): Promise<vo
 }
 
 /** Loads a post for a write by `userId`: 404 (missing, or someone else's draft), 403 (someone else's), 412 (If-Match). */
-async function loadForWrite(db: Db, id: string, userId: string, ifMatch: string | null): Promise<PostRow> {
-  const row = await getVisiblePost(db, id, userId);
+async function loadForWrite(db: Db, d1: D1DatabaseSession | D1Database, id: string, userId: string, ifMatch: string | null): Promise<PostRow> {
+  const row = await getVisiblePost(d1, id, userId);
   if (row.authorId !== userId) throw forbidden("Only the author can change this post.");
   if (ifMatchFails(ifMatch, etagOf(row))) throw preconditionFailed();
   return row;
@@ -164,8 +179,8 @@ const preconditionFailed = () =>
  * Applies `changes` to a post. The UPDATE is conditional on the version read (compare-and-set),
  * so two writers holding the same ETag cannot both win: the loser gets 412 and writes nothing.
  */
-export async function updatePost(db: Db, id: string, userId: string, changes: PatchPostInput, ifMatch: string | null): Promise<PostRow> {
-  const current = await loadForWrite(db, id, userId, ifMatch);
+export async function updatePost(db: Db, d1: D1DatabaseSession | D1Database, id: string, userId: string, changes: PatchPostInput, ifMatch: string | null): Promise<PostRow> {
+  const current = await loadForWrite(db, d1, id, userId, ifMatch);
   const updated = await db
     .update(posts)
     .set({ ...changes, updatedAt: Math.max(Date.now(), current.updatedAt), version: current.version + 1 })
@@ -175,13 +190,13 @@ export async function updatePost(db: Db, id: string, userId: string, changes: Pa
   if (!row) {
     if (ifMatch !== null) throw preconditionFailed();
     // No precondition asked for: last write wins, so apply on top of the newer version.
-    return updatePost(db, id, userId, changes, null);
+    return updatePost(db, d1, id, userId, changes, null);
   }
   return row;
 }
 
-export async function deletePost(db: Db, id: string, userId: string, ifMatch: string | null): Promise<void> {
-  const current = await loadForWrite(db, id, userId, ifMatch);
+export async function deletePost(db: Db, d1: D1DatabaseSession | D1Database, id: string, userId: string, ifMatch: string | null): Promise<void> {
+  const current = await loadForWrite(db, d1, id, userId, ifMatch);
   const condition = ifMatch !== null ? and(eq(posts.id, id), eq(posts.version, current.version)) : eq(posts.id, id);
   const deleted = await db.delete(posts).where(condition).returning({ id: posts.id });
   if (deleted.length === 0 && ifMatch !== null) throw preconditionFailed();

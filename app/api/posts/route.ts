@@ -10,7 +10,7 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const query = validate(listPostsQuery, Object.fromEntries(c.url.searchParams), "query");
     const user = await c.user();
     if (query.drafts === "true" && !user) throw unauthorized("drafts=true lists your own drafts: send a bearer token.", false);
-    return json(await listPosts(c.db(), query, user?.id, requireCursorSecret(c.config.cursorSecret)));
+    return json(await listPosts(c.d1(), query, user?.id, requireCursorSecret(c.config.cursorSecret)));
   },
 
   POST: async (c) => {

@@ -7,7 +7,7 @@ import { patchPostInput, replacePostInput } from "@/lib/posts/schemas";
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id: string }>({
   GET: async (c) => {
     const user = await c.user();
-    const row = await getVisiblePost(c.db(), c.params.id, user?.id);
+    const row = await getVisiblePost(c.d1(), c.params.id, user?.id);
     const headers = postHeaders(row);
     if (ifNoneMatchHits(c.request.headers.get("if-none-match"), headers.etag!)) return new Response(null, { status: 304, headers });
     return json(toPost(row), { headers });
@@ -16,20 +16,20 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id
   PUT: async (c) => {
     const user = await c.requireUser();
     const input = await parseJson(c.request, replacePostInput, c.config.maxJsonBytes);
-    const row = await updatePost(c.db(), c.params.id, user.id, input, c.request.headers.get("if-match"));
+    const row = await updatePost(c.db(), c.d1(), c.params.id, user.id, input, c.request.headers.get("if-match"));
     return json(toPost(row), { headers: postHeaders(row) });
   },
 
   PATCH: async (c) => {
     const user = await c.requireUser();
     const input = await parseJson(c.request, patchPostInput, c.config.maxJsonBytes);
-    const row = await updatePost(c.db(), c.params.id, user.id, input, c.request.headers.get("if-match"));
+    const row = await updatePost(c.db(), c.d1(), c.params.id, user.id, input, c.request.headers.get("if-match"));
     return json(toPost(row), { headers: postHeaders(row) });
   },
 
   DELETE: async (c) => {
     const user = await c.requireUser();
-    await deletePost(c.db(), c.params.id, user.id, c.request.headers.get("if-match"));
+    await deletePost(c.db(), c.d1(), c.params.id, user.id, c.request.headers.get("if-match"));
     return new Response(null, { status: 204 });
   },
 });
