@@ -2,11 +2,17 @@
 import type { ApiRouteModule } from "./router";
 import * as r0 from "../../app/api/[...slug]/route";
 import * as r1 from "../../app/api/health/route";
+import * as r2 from "../../app/api/webhooks/github/route";
+import * as r3 from "../../app/api/webhooks/standard/route";
+import * as r4 from "../../app/api/webhooks/stripe/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
   { pattern: "/api/[...slug]", module: r0 },
   { pattern: "/api/health", module: r1 },
+  { pattern: "/api/webhooks/github", module: r2 },
+  { pattern: "/api/webhooks/standard", module: r3 },
+  { pattern: "/api/webhooks/stripe", module: r4 },
 ];
 
 /** Routes that use Next's caching (revalidate / static): always served through OpenNext. */
