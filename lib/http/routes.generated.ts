@@ -4,6 +4,9 @@ import * as r0 from "../../app/api/[...slug]/route";
 import * as r1 from "../../app/api/health/route";
 import * as r2 from "../../app/api/posts/[id]/route";
 import * as r3 from "../../app/api/posts/route";
+import * as r4 from "../../app/api/webhooks/github/route";
+import * as r5 from "../../app/api/webhooks/standard/route";
+import * as r6 from "../../app/api/webhooks/stripe/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
@@ -11,6 +14,9 @@ export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] 
   { pattern: "/api/health", module: r1 },
   { pattern: "/api/posts/[id]", module: r2 },
   { pattern: "/api/posts", module: r3 },
+  { pattern: "/api/webhooks/github", module: r4 },
+  { pattern: "/api/webhooks/standard", module: r5 },
+  { pattern: "/api/webhooks/stripe", module: r6 },
 ];
 
 /** Routes that use Next's caching (revalidate / static): always served through OpenNext. */

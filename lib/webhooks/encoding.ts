@@ -1,0 +1,39 @@
+/**
+ * The byte plumbing the signature schemes share: strict hex and base64 decoding (null on bad
+ * input, never a throw, so a garbled signature is simply one that cannot match) and
+ * concatenation without a string round-trip.
+ */
+
+/** Bytes over a plain ArrayBuffer: what WebCrypto accepts as a BufferSource. */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+
+export function hexToBytes(hex: string): Bytes | null {
+  if (!HEX.test(hex)) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+// Standard alphabet, padding optional (Standard Webhooks senders pad; some libraries do not).
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+export function base64ToBytes(b64: string): Bytes | null {
+  if (!BASE64.test(b64)) return null;
+  const padded = b64.padEnd(Math.ceil(b64.length / 4) * 4, "=");
+  let binary: string;
+  try {
+    binary = atob(padded);
+  } catch {
+    return null;
+  }
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
+export function concatBytes(a: Uint8Array, b: Uint8Array): Bytes {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}

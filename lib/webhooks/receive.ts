@@ -1,0 +1,115 @@
+/**
+ * The one request flow behind every webhook route (contract §5):
+ *
+ * 1. No usable secret configured → 503 `webhook-not-configured` (an error log line names the
+ *    var). The sender keeps retrying, so nothing is lost while the secret is being set, and
+ *    an unsigned event is never accepted.
+ * 2. Raw body read once, counted in bytes: over 1 MiB → 413 before any crypto work.
+ * 3. Signature, then timestamp (WebCrypto, verifier.ts) → 400 `webhook-<check>` on failure.
+ * 4. Only then is the body decoded (UTF-8) and parsed: not a JSON object → 400.
+ * 5. The event row and its side effect in one D1 batch (record.ts): 200 `{ received: true }`,
+ *    200 `{ received: true, duplicate: true }` for an id already recorded, 500 when the batch
+ *    fails (nothing kept, so the sender's retry processes it).
+ *
+ * Every refusal is a problem+json response and a warn/error log line with the request id; no
+ * detail ever contains a secret or a signature.
+ */
+import { json, type RequestContext } from "../http/route";
+import { readBodyBytes } from "../http/body";
+import { serializeError } from "../http/log";
+import { HttpError } from "../http/problem";
+import type { VerifiedEvent, WebhookEndpoint } from "./endpoint";
+import { recordEvent } from "./record";
+import { WebhookConfigError, WebhookRejection, type SignedDelivery } from "./verifier";
+
+/** Contract §5: webhook bodies over 1 MiB are refused (exactly 1 MiB is fine). */
+export const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function parseObject(body: Uint8Array): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(body));
+  } catch {
+    throw new WebhookRejection("payload-not-json-object", "The signature is valid but the body is not UTF-8 JSON.");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new WebhookRejection("payload-not-json-object", "The signature is valid but the body is not a JSON object.");
+  }
+  return value as Record<string, unknown>;
+}
+
+export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoint): Promise<Response> {
+  const source = endpoint.scheme.name;
+  const log = c.log.with({ webhook: source });
+
+  const verify = endpoint.verifierFor(c.config);
+  if (verify instanceof WebhookConfigError) {
+    log.error(`webhook endpoint not configured: ${verify.message} Refusing every ${source} delivery until it is set.`);
+    throw new HttpError(503, {
+      type: "webhook-not-configured",
+      detail: "This webhook endpoint has no signing secret configured, so no delivery can be verified.",
+    });
+  }
+
+  let event: VerifiedEvent;
+  try {
+    const body = await readBodyBytes(c.request, WEBHOOK_MAX_BYTES);
+    const delivery: SignedDelivery = await verify(c.request.headers, body);
+    const payload = parseObject(body);
+    const identity = endpoint.identify({ payload, delivery, headers: c.request.headers });
+    event = { source, ...identity, payload };
+  } catch (err) {
+    if (err instanceof WebhookRejection) {
+      log.warn("webhook rejected", { check: err.check, detail: err.message });
+      throw new HttpError(400, { type: `webhook-${err.check}`, title: "Webhook rejected", detail: err.message, errors: err.errors });
+    }
+    if (err instanceof HttpError) {
+      log.warn("webhook rejected", { check: err.init.type, status: err.status, contentLength: c.request.headers.get("content-length") });
+    }
+    throw err;
+  }
+
+  const nowMs = Date.now();
+  const handler = event.type === null ? undefined : endpoint.handlers?.[event.type];
+  let outcome: "recorded" | "duplicate";
+  try {
+    // A handler may still refuse the payload (a field it needs is missing): a 400, nothing written.
+    const effects = handler ? handler(event, c.db(), nowMs) : [];
+    outcome = await recordEvent(
+      c.db(),
+      {
+        source,
+        id: event.id,
+        type: event.type,
+        status: handler ? "processed" : "ignored",
+        eventCreated: event.created,
+        receivedAt: nowMs,
+        requestId: c.requestId,
+      },
+      effects,
+    );
+  } catch (err) {
+    if (err instanceof WebhookRejection) {
+      log.warn("webhook rejected", { check: err.check, detail: err.message, eventId: event.id, type: event.type });
+      throw new HttpError(400, { type: `webhook-${err.check}`, title: "Webhook rejected", detail: err.message, errors: err.errors });
+    }
+    log.error("webhook processing failed; nothing was recorded, the sender's retry will process it", {
+      eventId: event.id,
+      type: event.type,
+      error: serializeError(err),
+    });
+    throw new HttpError(500, {
+      type: "webhook-processing-failed",
+      detail: "The event could not be processed and was not recorded; a retry will process it.",
+    });
+  }
+
+  if (outcome === "duplicate") {
+    log.info("webhook duplicate", { eventId: event.id, type: event.type });
+    return json({ received: true, duplicate: true });
+  }
+  log.info("webhook accepted", { eventId: event.id, type: event.type, status: handler ? "processed" : "ignored" });
+  return json({ received: true });
+}
