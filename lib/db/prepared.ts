@@ -19,16 +19,17 @@ export interface PreparedSelect<Row, Params extends Record<string, unknown>> {
 }
 
 /**
- * `query` must select every column of `table` in table order (`qb.select().from(table)`), with
+ * `build` must select every column of `table` in table order (`qb.select().from(table)`), with
  * `sql.placeholder(name)` for each runtime value.
  */
 export function prepareSelect<T extends SQLiteTable, Params extends Record<string, unknown>>(
   table: T,
   build: () => Buildable,
 ): PreparedSelect<T["$inferSelect"], Params> {
-  let compiled: { sql: string; params: unknown[] } | undefined;
+  // Built at module evaluation, i.e. at isolate start-up, not on the first request that needs it.
+  const compiled = build().toSQL();
   const columns = Object.entries(getTableColumns(table));
-  const compile = () => (compiled ??= build().toSQL());
+  const compile = () => compiled;
   return {
     get sql() {
       return compile().sql;

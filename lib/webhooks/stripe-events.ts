@@ -11,7 +11,7 @@
  *   of one type in the same second, the later delivery wins.
  */
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { orders, subscriptions } from "../db/schema-webhooks";
 import { fieldErrors } from "../http/validation";
 import type { EventHandler, EventIdentity } from "./endpoint";
