@@ -3,6 +3,7 @@
  * HMAC-SHA256-signed so a client can neither forge a position nor move a cursor to another
  * list (another user's drafts). Anything that does not verify is a 400, never a 500.
  */
+import { base64UrlToBytes, bytesToBase64Url } from "../encoding";
 import { badRequest } from "../http/problem";
 
 export interface CursorPosition {
@@ -24,37 +25,21 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  try {
-    const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
 /** 128 bits of the HMAC: plenty against forgery, and a shorter URL. */
 const SIG_BYTES = 16;
 
 export async function encodeCursor(position: CursorPosition, secret: string): Promise<string> {
   const payload = encoder.encode(JSON.stringify([position.scope, position.createdAt, position.id]));
   const sig = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), payload)).slice(0, SIG_BYTES);
-  return `${toBase64Url(payload)}.${toBase64Url(sig)}`;
+  return `${bytesToBase64Url(payload)}.${bytesToBase64Url(sig)}`;
 }
 
 const invalid = () => badRequest("cursor is not valid: pass nextCursor from a previous page unchanged.", { cursor: ["Invalid cursor."] }, "invalid-cursor");
 
 export async function decodeCursor(cursor: string, expectedScope: string, secret: string): Promise<CursorPosition> {
   const [p, s, extra] = cursor.split(".");
-  const payload = p ? fromBase64Url(p) : null;
-  const sig = s ? fromBase64Url(s) : null;
+  const payload = p ? base64UrlToBytes(p) : null;
+  const sig = s ? base64UrlToBytes(s) : null;
   if (extra !== undefined || !payload || !sig || sig.length !== SIG_BYTES) throw invalid();
   const full = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), payload));
   // Constant-time compare of the truncated MAC.

@@ -1,7 +1,7 @@
 /**
- * The byte plumbing the signature schemes share: strict hex and base64 decoding (null on bad
- * input, never a throw, so a garbled signature is simply one that cannot match) and
- * concatenation without a string round-trip.
+ * Byte plumbing shared by signatures, cursors and presigning: strict hex and base64 decoding
+ * (null on bad input, never a throw, so a garbled signature is simply one that cannot match),
+ * base64url, and concatenation without a string round-trip. Web APIs only (atob/btoa).
  */
 
 /** Bytes over a plain ArrayBuffer: what WebCrypto accepts as a BufferSource. */
@@ -36,4 +36,19 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Bytes {
   out.set(a, 0);
   out.set(b, a.byteLength);
   return out;
+}
+
+export function bytesToBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Canonical, unpadded base64url only: one byte string has exactly one accepted spelling. */
+export function base64UrlToBytes(text: string): Bytes | null {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return null;
+  const bytes = base64ToBytes(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return bytes && bytesToBase64Url(bytes) === text ? bytes : null;
 }
