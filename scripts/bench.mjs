@@ -181,7 +181,8 @@ async function seed(s, n, startAt = Date.UTC(2026, 0, 1)) {
   for (let i = 0; i < n; i++) {
     const t = startAt + i;
     rows.push(`('${ulid(t, i)}','Post ${i}','${"x".repeat(400)}',1,'bench',${t},${t})`);
-    if (rows.length === 500 || i === n - 1) {
+    // 150 rows per INSERT: D1 caps one statement at 100 KB.
+    if (rows.length === 150 || i === n - 1) {
       parts.push(`INSERT INTO posts (id, title, content, published, author_id, created_at, updated_at) VALUES ${rows.join(",")};`);
       rows.length = 0;
     }

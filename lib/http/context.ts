@@ -11,6 +11,8 @@ import { getCloudflareContext } from "@opennextjs/cloudflare";
 export interface WorkerContext {
   env: CloudflareEnv;
   ctx: ExecutionContext;
+  /** The request URL, when the caller parsed it already. */
+  url?: URL;
 }
 
 const bound = new WeakMap<Request, WorkerContext>();

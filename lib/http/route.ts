@@ -116,11 +116,10 @@ type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Run
  */
 function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
   return async (request, routeContext) => {
-    const { env, ctx } = workerContextFor(request);
+    const { env, ctx, url = new URL(request.url) } = workerContextFor(request);
     const rt = runtimeFor(env as Env);
     const method = request.method.toUpperCase();
     const requestId = requestIdFor(request);
-    const url = new URL(request.url);
     let session: D1DatabaseSession | undefined;
     let db: Db | undefined;
     let user: Promise<User | null> | undefined;
