@@ -283,7 +283,8 @@ try {
   if (want("cold")) {
     // Cold start: a fresh server process; once it answers, time the first real request.
     const first = { Routeflare: [], Hono: [] };
-    for (let round = 0; round < ROUNDS; round++) {
+    const coldRounds = quick ? 1 : 5; // single samples swing by ±20 ms: take more
+    for (let round = 0; round < coldRounds; round++) {
       for (const s of [servers.routeflare, servers.hono]) {
         await start(s);
         const path = `/api/posts/${s === servers.routeflare ? idA : idB}`;
@@ -299,7 +300,7 @@ try {
     const b = median(first.Hono);
     log("## First request after a cold start (GET /api/posts/<id>)");
     log();
-    log(`| server | first request ms (median of ${ROUNDS}) | all |`);
+    log(`| server | first request ms (median of ${coldRounds}) | all |`);
     log("|---|---:|---|");
     log(`| Routeflare | ${a.toFixed(0)} | ${first.Routeflare.map((x) => x.toFixed(0)).join(", ")} |`);
     log(`| Hono | ${b.toFixed(0)} | ${first.Hono.map((x) => x.toFixed(0)).join(", ")} |`);
