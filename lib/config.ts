@@ -28,8 +28,12 @@ export interface Secrets {
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;
   CHAT_MODEL?: string;
-  /** Test knob: the SSE idle ping interval (default 15000). */
+  /** The SSE idle ping interval (default 15000). */
   CHAT_PING_INTERVAL_MS?: string;
+  /** Local model knobs: pause between deltas, pause before the first, fail after N deltas. */
+  CHAT_LOCAL_DELAY_MS?: string;
+  CHAT_LOCAL_THINK_MS?: string;
+  CHAT_LOCAL_FAIL_AFTER?: string;
   /** Workers AI binding, used when CHAT_PROVIDER=workers-ai. */
   AI?: Ai;
 }
@@ -78,6 +82,7 @@ export interface Config {
     openaiBaseUrl: string;
     model: string | undefined;
     pingIntervalMs: number;
+    local: { delayMs: number; thinkMs: number; failAfter: number | undefined };
   };
 }
 
@@ -158,6 +163,11 @@ export function resolveConfig(env: Env): Config {
       openaiBaseUrl: str(env.OPENAI_BASE_URL) ?? "https://api.openai.com/v1",
       model: str(env.CHAT_MODEL),
       pingIntervalMs: positiveInt(env.CHAT_PING_INTERVAL_MS, 15000),
+      local: {
+        delayMs: positiveInt(env.CHAT_LOCAL_DELAY_MS, 40),
+        thinkMs: positiveInt(env.CHAT_LOCAL_THINK_MS, 0),
+        failAfter: str(env.CHAT_LOCAL_FAIL_AFTER) === undefined ? undefined : positiveInt(env.CHAT_LOCAL_FAIL_AFTER, 0),
+      },
     },
   };
 }

@@ -1,0 +1,25 @@
+import { chatProviderFor } from "@/lib/chat/provider";
+import { chatRequest, toMessages } from "@/lib/chat/schemas";
+import { ChatProviderError } from "@/lib/chat/types";
+import { parseJson } from "@/lib/http/body";
+import { defineRoute } from "@/lib/http/route";
+import { sseResponse } from "@/lib/http/sse";
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  // Auth and validation answer before the stream starts (401/400/413/415 as problem+json).
+  POST: async (c) => {
+    await c.requireUser();
+    const messages = toMessages(await parseJson(c.request, chatRequest, c.config.maxJsonBytes));
+    const model = chatProviderFor(c.config.chat, c.env);
+    return sseResponse(
+      // The stream's own cancel and the request's signal both mean "the client left".
+      (signal) => model.stream(messages, AbortSignal.any([signal, c.request.signal])),
+      {
+        pingIntervalMs: c.config.chat.pingIntervalMs,
+        log: c.log.with({ provider: model.name }),
+        frame: (delta) => ({ delta }),
+        errorMessage: (err) => (err instanceof ChatProviderError ? err.message : "The model failed."),
+      },
+    );
+  },
+});
