@@ -2,23 +2,25 @@
 import type { ApiRouteModule } from "./router";
 import * as r0 from "../../app/api/[...slug]/route";
 import * as r1 from "../../app/api/chat/route";
-import * as r2 from "../../app/api/health/route";
-import * as r3 from "../../app/api/posts/[id]/route";
-import * as r4 from "../../app/api/posts/route";
-import * as r5 from "../../app/api/webhooks/github/route";
-import * as r6 from "../../app/api/webhooks/standard/route";
-import * as r7 from "../../app/api/webhooks/stripe/route";
+import * as r2 from "../../app/api/dev/token/route";
+import * as r3 from "../../app/api/health/route";
+import * as r4 from "../../app/api/posts/[id]/route";
+import * as r5 from "../../app/api/posts/route";
+import * as r6 from "../../app/api/webhooks/github/route";
+import * as r7 from "../../app/api/webhooks/standard/route";
+import * as r8 from "../../app/api/webhooks/stripe/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
   { pattern: "/api/[...slug]", module: r0 },
   { pattern: "/api/chat", module: r1 },
-  { pattern: "/api/health", module: r2 },
-  { pattern: "/api/posts/[id]", module: r3 },
-  { pattern: "/api/posts", module: r4 },
-  { pattern: "/api/webhooks/github", module: r5 },
-  { pattern: "/api/webhooks/standard", module: r6 },
-  { pattern: "/api/webhooks/stripe", module: r7 },
+  { pattern: "/api/dev/token", module: r2 },
+  { pattern: "/api/health", module: r3 },
+  { pattern: "/api/posts/[id]", module: r4 },
+  { pattern: "/api/posts", module: r5 },
+  { pattern: "/api/webhooks/github", module: r6 },
+  { pattern: "/api/webhooks/standard", module: r7 },
+  { pattern: "/api/webhooks/stripe", module: r8 },
 ];
 
 /** Routes that use Next's caching (revalidate / static): always served through OpenNext. */
