@@ -4,11 +4,12 @@ import * as r0 from "../../app/api/[...slug]/route";
 import * as r1 from "../../app/api/chat/route";
 import * as r2 from "../../app/api/dev/token/route";
 import * as r3 from "../../app/api/health/route";
-import * as r4 from "../../app/api/posts/[id]/route";
-import * as r5 from "../../app/api/posts/route";
-import * as r6 from "../../app/api/webhooks/github/route";
-import * as r7 from "../../app/api/webhooks/standard/route";
-import * as r8 from "../../app/api/webhooks/stripe/route";
+import * as r4 from "../../app/api/openapi.json/route";
+import * as r5 from "../../app/api/posts/[id]/route";
+import * as r6 from "../../app/api/posts/route";
+import * as r7 from "../../app/api/webhooks/github/route";
+import * as r8 from "../../app/api/webhooks/standard/route";
+import * as r9 from "../../app/api/webhooks/stripe/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
@@ -16,11 +17,12 @@ export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] 
   { pattern: "/api/chat", module: r1 },
   { pattern: "/api/dev/token", module: r2 },
   { pattern: "/api/health", module: r3 },
-  { pattern: "/api/posts/[id]", module: r4 },
-  { pattern: "/api/posts", module: r5 },
-  { pattern: "/api/webhooks/github", module: r6 },
-  { pattern: "/api/webhooks/standard", module: r7 },
-  { pattern: "/api/webhooks/stripe", module: r8 },
+  { pattern: "/api/openapi.json", module: r4 },
+  { pattern: "/api/posts/[id]", module: r5 },
+  { pattern: "/api/posts", module: r6 },
+  { pattern: "/api/webhooks/github", module: r7 },
+  { pattern: "/api/webhooks/standard", module: r8 },
+  { pattern: "/api/webhooks/stripe", module: r9 },
 ];
 
 /** Routes that use Next's caching (revalidate / static): always served through OpenNext. */

@@ -1,0 +1,16 @@
+import type { Operation } from "../openapi/operation";
+import { chatRequest } from "./schemas";
+
+export const chatOperations: Operation[] = [
+  {
+    method: "post",
+    path: "/api/chat",
+    summary: "Stream a chat reply as Server-Sent Events",
+    description:
+      'Frames: `data: {"delta":"…"}` as tokens arrive, then `data: [DONE]`; `event: error` + `data: {"message":…}` on a failure after the stream started; `: ping` comments while the model is silent.',
+    tags: ["chat"],
+    auth: "required",
+    body: chatRequest,
+    responses: { 200: { description: "text/event-stream of delta frames", contentType: "text/event-stream" } },
+  },
+];

@@ -1,0 +1,115 @@
+/**
+ * The OpenAPI 3.1 document, generated from the operations each feature declares (and so from
+ * the zod schemas that validate requests): one source of truth.
+ */
+import * as z from "zod";
+import { chatOperations } from "../chat/openapi";
+import { postOperations } from "../posts/openapi";
+import { webhookOperations } from "../webhooks/openapi";
+import { coreOperations } from "./core";
+import type { Operation } from "./operation";
+
+export const operations: readonly Operation[] = [...coreOperations, ...postOperations, ...webhookOperations, ...chatOperations];
+
+const PROBLEM_TITLES: Record<number, string> = {
+  400: "Invalid request (problem+json with `errors` by field path)",
+  401: "Missing or invalid bearer token",
+  403: "Authenticated but not allowed",
+  404: "Not found",
+  405: "Method not allowed (see Allow)",
+  412: "If-Match did not match",
+  413: "Body too large",
+  415: "Body is not application/json",
+  422: "Unprocessable (see detail)",
+  500: "Unexpected error (logged; no internals)",
+  503: "Storage or dependency unavailable (Retry-After)",
+};
+
+const jsonSchema = (schema: z.ZodType, io: "input" | "output") =>
+  z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Record<string, unknown>;
+
+function strip(schema: Record<string, unknown>) {
+  const { $schema: _omit, ...rest } = schema;
+  return rest;
+}
+
+function parameters(op: Operation) {
+  const out: unknown[] = [];
+  const add = (where: "path" | "query", schema: z.ZodType | undefined) => {
+    if (!schema) return;
+    const js = strip(jsonSchema(schema, "input")) as { properties?: Record<string, unknown>; required?: string[] };
+    for (const [name, s] of Object.entries(js.properties ?? {})) {
+      out.push({ name, in: where, required: where === "path" || (js.required ?? []).includes(name), schema: s });
+    }
+  };
+  add("path", op.pathParams);
+  add("query", op.query);
+  for (const [name, description] of Object.entries(op.headers ?? {})) out.push({ name, in: "header", required: false, description, schema: { type: "string" } });
+  return out;
+}
+
+function operationObject(op: Operation) {
+  const problems = new Set([...(op.problems ?? []), 500, 503, ...(op.auth !== "none" ? [401] : []), ...(op.body ? [400, 413, 415] : [])]);
+  const responses: Record<string, unknown> = {};
+  for (const [status, r] of Object.entries(op.responses)) {
+    responses[status] = {
+      description: r.description,
+      ...(r.headers && { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }])) }),
+      ...(r.schema && { content: { [r.contentType ?? "application/json"]: { schema: strip(jsonSchema(r.schema, "output")) } } }),
+      ...(!r.schema && r.contentType && { content: { [r.contentType]: { schema: { type: "string" } } } }),
+    };
+  }
+  for (const status of [...problems].sort()) {
+    responses[String(status)] ??= { $ref: `#/components/responses/Problem${status}` };
+  }
+  return {
+    operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+    summary: op.summary,
+    ...(op.description && { description: op.description }),
+    tags: op.tags,
+    ...(op.auth === "required" && { security: [{ bearer: [] }] }),
+    ...(op.auth === "optional" && { security: [{}, { bearer: [] }] }),
+    parameters: parameters(op),
+    ...(op.body && { requestBody: { required: true, content: { "application/json": { schema: strip(jsonSchema(op.body, "input")) } } } }),
+    ...(op.rawBody && { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.contentType]: { schema: { type: "string" } } } } }),
+    responses,
+  };
+}
+
+export function buildDocument(ops: readonly Operation[] = operations) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of ops) (paths[op.path] ??= {})[op.method] = operationObject(op);
+  const problem = {
+    type: "object",
+    required: ["type", "title", "status", "requestId"],
+    properties: {
+      type: { type: "string", description: "A URI reference (about:blank or /problems/<slug>)" },
+      title: { type: "string" },
+      status: { type: "integer" },
+      detail: { type: "string" },
+      errors: { type: "object", additionalProperties: { type: "array", items: { type: "string" } }, description: "Field path → messages" },
+      requestId: { type: "string" },
+    },
+  };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Routeflare API",
+      version: "1.0.0",
+      description: "Posts on D1, signed webhooks, SSE chat and direct-to-R2 uploads, from Next.js Route Handlers on one Cloudflare Worker. Every response carries x-request-id; errors are RFC 9457 problem+json.",
+    },
+    servers: [{ url: "/" }],
+    tags: [{ name: "operations" }, { name: "posts" }, { name: "webhooks" }, { name: "chat" }, { name: "uploads" }, { name: "development" }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      schemas: { Problem: problem },
+      responses: Object.fromEntries(
+        Object.entries(PROBLEM_TITLES).map(([status, description]) => [
+          `Problem${status}`,
+          { description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
+        ]),
+      ),
+    },
+  };
+}

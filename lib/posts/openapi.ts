@@ -1,0 +1,45 @@
+import * as z from "zod";
+import type { Operation } from "../openapi/operation";
+import { createPostInput, listPostsQuery, patchPostInput, post, postList, replacePostInput } from "./schemas";
+
+const id = z.object({ id: z.string().describe("Post id (opaque)") });
+const conditional = { "If-Match": "Write only if the post still has this ETag (else 412)" };
+const written = { description: "The post", schema: post, headers: { ETag: "Version of the post" } };
+
+export const postOperations: Operation[] = [
+  {
+    method: "get",
+    path: "/api/posts",
+    summary: "List published posts (or your drafts), newest first, keyset-paginated",
+    tags: ["posts"],
+    auth: "optional",
+    query: listPostsQuery,
+    responses: { 200: { description: "A page", schema: postList } },
+    problems: [400],
+  },
+  {
+    method: "post",
+    path: "/api/posts",
+    summary: "Create a post (idempotent with Idempotency-Key)",
+    tags: ["posts"],
+    auth: "required",
+    headers: { "Idempotency-Key": "1-255 visible ASCII; replays the first response for 24 h" },
+    body: createPostInput,
+    responses: { 201: { ...written, headers: { ...written.headers, Location: "/api/posts/<id>" } } },
+    problems: [422],
+  },
+  {
+    method: "get",
+    path: "/api/posts/{id}",
+    summary: "Read a post (drafts only by their author)",
+    tags: ["posts"],
+    auth: "optional",
+    pathParams: id,
+    headers: { "If-None-Match": "ETag(s) held by the client (304 when current)" },
+    responses: { 200: written, 304: { description: "Not modified" } },
+    problems: [404],
+  },
+  { method: "put", path: "/api/posts/{id}", summary: "Replace a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, body: replacePostInput, responses: { 200: written }, problems: [403, 404, 412] },
+  { method: "patch", path: "/api/posts/{id}", summary: "Change some fields of a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, body: patchPostInput, responses: { 200: written }, problems: [403, 404, 412] },
+  { method: "delete", path: "/api/posts/{id}", summary: "Delete a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, responses: { 204: { description: "Deleted" } }, problems: [403, 404, 412] },
+];
