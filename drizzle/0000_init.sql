@@ -1,3 +1,14 @@
+CREATE TABLE `uploads` (
+	`key` text PRIMARY KEY NOT NULL,
+	`owner_id` text NOT NULL,
+	`filename` text NOT NULL,
+	`content_type` text NOT NULL,
+	`size` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`completed_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `uploads_owner_created` ON `uploads` (`owner_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `orders` (
 	`id` text PRIMARY KEY NOT NULL,
 	`customer` text,

@@ -5,11 +5,12 @@
 import * as z from "zod";
 import { chatOperations } from "../chat/openapi";
 import { postOperations } from "../posts/openapi";
+import { uploadOperations } from "../uploads/openapi";
 import { webhookOperations } from "../webhooks/openapi";
 import { coreOperations } from "./core";
 import type { Operation } from "./operation";
 
-export const operations: readonly Operation[] = [...coreOperations, ...postOperations, ...webhookOperations, ...chatOperations];
+export const operations: readonly Operation[] = [...coreOperations, ...postOperations, ...webhookOperations, ...chatOperations, ...uploadOperations];
 
 const PROBLEM_TITLES: Record<number, string> = {
   400: "Invalid request (problem+json with `errors` by field path)",
@@ -17,6 +18,7 @@ const PROBLEM_TITLES: Record<number, string> = {
   403: "Authenticated but not allowed",
   404: "Not found",
   405: "Method not allowed (see Allow)",
+  411: "Content-Length required",
   412: "If-Match did not match",
   413: "Body too large",
   415: "Body is not application/json",
