@@ -54,7 +54,7 @@ export async function completeUpload(db: Db, bucket: R2Bucket, ownerId: string, 
     throw new HttpError(422, { type: "upload-mismatch", detail: "The uploaded object does not match its declaration; it was deleted.", errors: problems });
   }
   await db.update(uploads).set({ completedAt: Date.now() }).where(eq(uploads.key, key));
-  return { key, size: object.size, contentType: declared.contentType, etag: object.httpEtag };
+  return { key, size: object.size, contentType: declared.contentType, etag: object.etag };
 }
 
 /** A short-lived presigned GET for the owner. */

@@ -78,6 +78,20 @@ describe("local development (no R2 credentials): presign → PUT → complete �
     expect(await countUploads(w)).toBe(0);
   });
 
+  it("the dev endpoint answers browser preflights like the bucket's CORS rules", async () => {
+    const p = await presignOk(w, { filename: "a.png", contentType: "image/png", size: 3 });
+    const res = await fetch(p.uploadUrl, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:3000", "access-control-request-method": "PUT", "access-control-request-headers": "content-type" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    expect(res.headers.get("access-control-allow-methods")).toContain("PUT");
+    expect(res.headers.get("access-control-allow-headers")!.toLowerCase()).toContain("content-type");
+    const other = await fetch(p.uploadUrl, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "PUT" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("401 without a token", async () => {
     const res = await w.fetch("/api/uploads", { method: "POST", headers: { "content-type": "application/json" }, body: '{"filename":"a.png","contentType":"image/png","size":1}' });
     expect(res.status).toBe(401);
