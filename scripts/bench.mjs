@@ -6,7 +6,7 @@
 //
 //   npm run bench                 # everything (about 8 minutes)
 //   npm run bench -- --quick      # one round, 5 s runs
-//   npm run bench -- --only=read  # read | write | cold | paging | sse | size
+//   npm run bench -- --only=read  # read | write | cold | paging | sse | uploads | size
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -388,6 +388,50 @@ try {
     log(`| ${m.ttfb.toFixed(1)} | ${m.firstFrame.toFixed(1)} | ${m.total.toFixed(1)} |`);
     log();
     results.sse = m;
+  }
+
+  if (want("uploads")) {
+    // In production the bytes go browser → R2; the Worker only presigns and checks. Show its
+    // cost does not grow with the file: one object per size (PUT through the local dev store,
+    // not measured), then many presign + complete calls against it, with CPU sampled around them.
+    const s = servers.routeflare;
+    if (!existsSync(s.persist)) await freshState(s, 10);
+    await start(s);
+    const base = `http://127.0.0.1:${s.port}`;
+    const post = (path, body) => fetch(base + path, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const lat = [];
+    for (let i = 0; i < (quick ? 50 : 200); i++) {
+      const t0 = performance.now();
+      const res = await post("/api/uploads", { filename: "a.png", contentType: "image/png", size: 1000 });
+      await res.arrayBuffer();
+      lat.push(performance.now() - t0);
+    }
+    lat.sort((a, b) => a - b);
+    log("## Uploads: the Worker's share");
+    log();
+    log(`Presign (POST /api/uploads), ${lat.length} sequential requests: p50 ${median(lat).toFixed(1)} ms, p99 ${lat[Math.floor(lat.length * 0.99)].toFixed(1)} ms.`);
+    log();
+    log("| object size | presign + complete calls | CPU ms per presign+complete (whole server) |");
+    log("|---|---:|---:|");
+    results.uploads = { presignP50: median(lat) };
+    for (const size of [1 << 20, 100 << 20]) {
+      const p = await (await post("/api/uploads", { filename: "big.bin", contentType: "application/pdf", size })).json();
+      const put = await fetch(p.uploadUrl, { method: "PUT", headers: p.headers, body: new Uint8Array(size) });
+      if (!put.ok) throw new Error(`dev PUT of ${size} bytes: ${put.status}`);
+      const n = quick ? 30 : 100;
+      const c0 = groupCpuTicks(s.pgid);
+      for (let i = 0; i < n; i++) {
+        await (await post("/api/uploads", { filename: "big.bin", contentType: "application/pdf", size })).arrayBuffer();
+        const done = await post("/api/uploads/complete", { key: p.key });
+        if (!done.ok) throw new Error(`complete: ${done.status}`);
+        await done.arrayBuffer();
+      }
+      const cpu = ((groupCpuTicks(s.pgid) - c0) * 1000) / CLK_TCK / n;
+      results.uploads[size] = cpu;
+      log(`| ${size >> 20} MiB | ${n} | ${cpu.toFixed(2)} |`);
+    }
+    log();
+    await stop(s);
   }
 
   if (want("size")) {
