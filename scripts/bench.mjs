@@ -380,14 +380,53 @@ try {
     const rs = [];
     for (let i = 0; i < (quick ? 5 : 20); i++) rs.push(await one());
     await stop(s);
+
     const m = { ttfb: median(rs.map((r) => r.ttfb)), firstFrame: median(rs.map((r) => r.firstFrame)), total: median(rs.map((r) => r.total)) };
     log("## SSE (POST /api/chat, local provider)");
+    log();
+    log(`Sequential, median of ${rs.length}:`);
     log();
     log("| time to first byte ms | time to first frame ms | total ms |");
     log("|---:|---:|---:|");
     log(`| ${m.ttfb.toFixed(1)} | ${m.firstFrame.toFixed(1)} | ${m.total.toFixed(1)} |`);
     log();
     results.sse = m;
+    // Concurrent open streams: a slow local model (1 delta/s) keeps each stream open; open N,
+    // wait until every one has its first frame, then read the workerd processes' memory.
+    const slow = (servers.routeflareSlowChat = { ...s, vars: [...s.vars, "--var", "CHAT_LOCAL_DELAY_MS:1000"] });
+    await start(slow);
+    const rss = () =>
+      execFileSync("pgrep", ["-g", String(slow.pgid)])
+        .toString()
+        .trim()
+        .split(/\s+/)
+        .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd"))
+        .reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0), 0);
+    const idleRss = rss();
+    const concurrency = [];
+    for (const n of quick ? [100] : [100, 500]) {
+      const controller = new AbortController();
+      const opened = await Promise.all(
+        Array.from({ length: n }, async () => {
+          const res = await fetch(`${base}/api/chat`, { method: "POST", signal: controller.signal, headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: '{"message":"hold"}' });
+          const reader = res.body.getReader();
+          const first = await reader.read();
+          return { ok: res.status === 200 && !first.done, reader };
+        }),
+      );
+      const ok = opened.filter((o) => o.ok).length;
+      const mem = rss();
+      concurrency.push({ n, ok, rssMiB: mem / 1024, perStreamKiB: (mem - idleRss) / n });
+      controller.abort();
+      await sleep(1500);
+    }
+    await stop(slow);
+    log(`Concurrent open streams (local model, 1 delta/s; workerd RSS idle ${(idleRss / 1024).toFixed(0)} MiB):`);
+    log();
+    log("| streams opened | streaming | workerd RSS MiB | extra KiB per stream |");
+    log("|---:|---:|---:|---:|");
+    for (const c of concurrency) log(`| ${c.n} | ${c.ok} | ${c.rssMiB.toFixed(0)} | ${c.perStreamKiB.toFixed(0)} |`);
+    log();
   }
 
   if (want("uploads")) {
