@@ -17,6 +17,7 @@ import { createAuthenticator, unauthorized, type Authenticator, type User } from
 import { getConfig, type Config, type Env } from "../config";
 import { createDb, type Db } from "../db/client";
 import { workerContextFor } from "./context";
+import { cacheControl } from "./cache";
 import { cors, type CorsPolicy } from "./cors";
 import { createLogger, serializeError, type Logger } from "./log";
 import { HttpError, problemResponse } from "./problem";
@@ -169,7 +170,7 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
     response = withHeaders(response);
     const h = response.headers;
     h.set("x-request-id", requestId);
-    if (!h.has("cache-control")) h.set("cache-control", "no-store");
+    if (!h.has("cache-control")) h.set("cache-control", cacheControl("api"));
     rt.cors.decorate(request, h);
     const bookmark = session?.getBookmark();
     if (bookmark) h.set("x-d1-bookmark", bookmark);

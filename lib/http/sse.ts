@@ -15,6 +15,7 @@
  * - When the client goes away the stream is cancelled, which aborts the signal handed to the
  *   source: the upstream model request is aborted with it.
  */
+import { cacheControl } from "./cache";
 import { serializeError, type Logger } from "./log";
 
 export interface SseOptions {
@@ -28,7 +29,7 @@ export interface SseOptions {
 
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache, no-transform",
+  "cache-control": cacheControl("stream"),
   // Tells nginx-style proxies in front of a self-hosted deployment not to buffer.
   "x-accel-buffering": "no",
 } as const;

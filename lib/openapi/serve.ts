@@ -1,3 +1,4 @@
+import { cacheControl } from "../http/cache";
 import { buildDocument } from "./document";
 
 /** Built once per isolate: the document only changes with a deploy. */
@@ -13,7 +14,7 @@ async function documentOnce() {
 export async function openApiResponse(notModified: (etag: string) => boolean): Promise<Response> {
   const { body, etag } = await (cached ??= documentOnce());
   // Public and long-lived, but revalidated by ETag so a deploy shows up within the hour.
-  const headers = { etag, "cache-control": "public, max-age=3600, stale-while-revalidate=86400" };
+  const headers = { etag, "cache-control": cacheControl("document") };
   if (notModified(etag)) return new Response(null, { status: 304, headers });
   return new Response(body, { headers: { ...headers, "content-type": "application/json" } });
 }

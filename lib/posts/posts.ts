@@ -8,6 +8,7 @@ import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { prepareSelect } from "../db/prepared";
 import { idempotencyKeys, posts, type PostRow } from "../db/schema";
+import { cacheControl } from "../http/cache";
 import { ifMatchFails } from "../http/conditional";
 import { HttpError, forbidden, notFound } from "../http/problem";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -208,10 +209,7 @@ export function requireCursorSecret(secret: string | undefined): string {
   return secret;
 }
 
-export const PUBLISHED_CACHE_CONTROL = "public, max-age=0, must-revalidate";
-export const DRAFT_CACHE_CONTROL = "private, no-store";
-
 /** Headers of a single-post representation. */
 export function postHeaders(row: PostRow): Record<string, string> {
-  return { etag: etagOf(row), "cache-control": row.published ? PUBLISHED_CACHE_CONTROL : DRAFT_CACHE_CONTROL };
+  return { etag: etagOf(row), "cache-control": cacheControl(row.published ? "published" : "private") };
 }

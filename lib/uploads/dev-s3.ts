@@ -6,6 +6,7 @@
  * In production (or with real credentials) the route answers 404.
  */
 import { AwsV4Signer } from "aws4fetch";
+import { cacheControl } from "../http/cache";
 import { HttpError } from "../http/problem";
 import { DEV_S3_ACCESS_KEY_ID, DEV_S3_SECRET } from "./target";
 
@@ -98,7 +99,7 @@ export async function putObject(request: Request, bucket: R2Bucket, key: string,
 export async function getObject(bucket: R2Bucket, key: string): Promise<Response> {
   const object = await bucket.get(key);
   if (!object) throw new HttpError(404, { type: "not-found", detail: "No such key." });
-  const headers = new Headers({ etag: object.httpEtag, "content-length": String(object.size), "cache-control": "private, no-store" });
+  const headers = new Headers({ etag: object.httpEtag, "content-length": String(object.size), "cache-control": cacheControl("private") });
   if (object.httpMetadata?.contentType) headers.set("content-type", object.httpMetadata.contentType);
   return new Response(object.body, { headers });
 }

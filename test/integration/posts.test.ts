@@ -251,6 +251,8 @@ describe("GET /api/posts", () => {
     expect([...times].sort().reverse()).toEqual(times);
     expect(page.nextCursor).toEqual(expect.any(String));
     expect(page).not.toHaveProperty("page");
+    // Lists change with every write: never stored, so a client never sees one stale.
+    expect(res.headers.get("cache-control")).toBe("no-store");
   });
 
   it("walking every page returns every published post exactly once, ties broken by id", async () => {
