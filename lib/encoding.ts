@@ -52,3 +52,8 @@ export function base64UrlToBytes(text: string): Bytes | null {
   const bytes = base64ToBytes(text.replace(/-/g, "+").replace(/_/g, "/"));
   return bytes && bytesToBase64Url(bytes) === text ? bytes : null;
 }
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}

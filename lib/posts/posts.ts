@@ -7,6 +7,7 @@ import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { prepareSelect } from "../db/prepared";
+import { sha256Hex } from "../encoding";
 import { idempotencyKeys, posts, type PostRow } from "../db/schema";
 import { cacheControl } from "../http/cache";
 import { ifMatchFails } from "../http/conditional";
@@ -96,11 +97,6 @@ export interface CreateResult {
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function isUniqueViolation(err: unknown): boolean {
   for (let e = err, i = 0; e instanceof Error && i < 5; e = e.cause, i++) {
