@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes lib/http/routes.generated.ts: the table of app/api/**/route.ts modules that the Worker's
 // lean path dispatches to without booting Next. Routes that rely on Next's own caching
-// (`export const revalidate` / `dynamic`) are listed as Next-only and keep going through OpenNext.
+// (`export const revalidate` / `dynamic`) are listed as Next-only: the Worker serves them from
+// Next's incremental cache through lib/http/serve-cached.ts.
 // Usage: node scripts/gen-routes.mjs [--check]   (--check exits 1 when the file is stale)
 import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -35,7 +36,13 @@ export function render() {
   for (const file of files) {
     const src = readFileSync(file, "utf8");
     const pattern = patternOf(file);
-    if (/export\s+const\s+(revalidate|dynamic)\b/.test(src)) nextOnly.push(pattern);
+    const cachedByNext = /export\s+const\s+(revalidate|dynamic)\b/.test(src);
+    // Next caches a route only if it exports GET alone and never reads the request; the
+    // Worker's front (lib/http/serve-cached.ts) does the rest. defineCachedRoute guarantees both.
+    if (cachedByNext !== /\bdefineCachedRoute\(/.test(src)) {
+      throw new Error(`${relative(root, file)}: a route with \`export const revalidate\` or \`dynamic\` must use defineCachedRoute (and only such a route may).`);
+    }
+    if (cachedByNext) nextOnly.push(pattern);
     else lean.push({ pattern, file });
   }
   const imports = lean

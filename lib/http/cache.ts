@@ -8,6 +8,7 @@
  * | `published` | a published post: any cache may keep it but must revalidate (ETag → 304) |
  * | `private` | a draft: only its author sees it, nothing may store it |
  * | `document` | the OpenAPI document: changes only with a deploy (ETag-revalidated hourly) |
+ * | `snapshot` | `/api/stats`: shared by every caller, revalidated by ETag (the Worker answers from its cache) |
  * | `stream` | SSE: never cached, never transformed (no compression buffering) |
  */
 export const CACHE_POLICIES = {
@@ -15,6 +16,7 @@ export const CACHE_POLICIES = {
   published: "public, max-age=0, must-revalidate",
   private: "private, no-store",
   document: "public, max-age=3600, stale-while-revalidate=86400",
+  snapshot: "public, max-age=0, must-revalidate",
   stream: "no-cache, no-transform",
 } as const;
 

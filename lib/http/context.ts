@@ -7,6 +7,7 @@
  * await) as a visible share of a small request's CPU, and the lean path needs none of it.
  */
 import { getCloudflareContext } from "@opennextjs/cloudflare";
+import { isBuildPrerender } from "./build-phase";
 
 export interface WorkerContext {
   env: CloudflareEnv;
@@ -22,6 +23,21 @@ export function bindWorkerContext(request: Request, context: WorkerContext): voi
   bound.set(request, context);
 }
 
+/**
+ * What a route sees while `next build` prerenders it: no bindings at all. A prerendered route
+ * must not need any (a fresh clone has no database at build time); one that touches `c.db()`
+ * here fails the build loudly instead of baking a local database into the deploy.
+ */
+const BUILD_CONTEXT: WorkerContext = {
+  env: {} as CloudflareEnv,
+  ctx: { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+};
+
 export function workerContextFor(request: Request): WorkerContext {
-  return bound.get(request) ?? (getCloudflareContext() as unknown as WorkerContext);
+  const direct = bound.get(request);
+  if (direct) return direct;
+  // Checked before getCloudflareContext(): at build, next.config's initOpenNextCloudflareForDev
+  // would hand out the local dev bindings, and a prerender must not read local data.
+  if (isBuildPrerender()) return BUILD_CONTEXT;
+  return getCloudflareContext() as unknown as WorkerContext;
 }

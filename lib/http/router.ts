@@ -81,14 +81,19 @@ export function createRouter(table: readonly { pattern: string; module: ApiRoute
   const skip = new Set(nextOnly);
   // The API's catch-all answers whatever no route claims (also "/api" itself), as problem+json.
   const fallback = routes.find((r) => r.segments.length === 2 && r.segments[1]!.kind === "catchAll");
+  const normalize = (pathname: string) => (pathname.length > 4 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname);
   return {
+    /** True for an API route Next serves from its incremental cache (see serve-cached.ts). */
+    cached(pathname: string): boolean {
+      return skip.size > 0 && skip.has(normalize(pathname));
+    },
     /**
      * The route module for `pathname`, or null when Next.js should serve it: outside /api, or
      * a route that uses Next's caching. A trailing slash is ignored (an API does not redirect).
      */
     match(pathname: string): RouteMatch | null {
       if (pathname !== "/api" && !pathname.startsWith("/api/")) return null;
-      const path = pathname.length > 4 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
+      const path = normalize(pathname);
       if (skip.has(path)) return null;
       const parts = path.split("/").filter(Boolean);
       for (const route of routes) {

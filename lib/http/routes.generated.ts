@@ -5,15 +5,14 @@ import * as r1 from "../../app/api/chat/route";
 import * as r2 from "../../app/api/dev-s3/[...path]/route";
 import * as r3 from "../../app/api/dev/token/route";
 import * as r4 from "../../app/api/health/route";
-import * as r5 from "../../app/api/openapi.json/route";
-import * as r6 from "../../app/api/posts/[id]/route";
-import * as r7 from "../../app/api/posts/route";
-import * as r8 from "../../app/api/uploads/[...key]/route";
-import * as r9 from "../../app/api/uploads/complete/route";
-import * as r10 from "../../app/api/uploads/route";
-import * as r11 from "../../app/api/webhooks/github/route";
-import * as r12 from "../../app/api/webhooks/standard/route";
-import * as r13 from "../../app/api/webhooks/stripe/route";
+import * as r5 from "../../app/api/posts/[id]/route";
+import * as r6 from "../../app/api/posts/route";
+import * as r7 from "../../app/api/uploads/[...key]/route";
+import * as r8 from "../../app/api/uploads/complete/route";
+import * as r9 from "../../app/api/uploads/route";
+import * as r10 from "../../app/api/webhooks/github/route";
+import * as r11 from "../../app/api/webhooks/standard/route";
+import * as r12 from "../../app/api/webhooks/stripe/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
@@ -22,16 +21,15 @@ export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] 
   { pattern: "/api/dev-s3/[...path]", module: r2 },
   { pattern: "/api/dev/token", module: r3 },
   { pattern: "/api/health", module: r4 },
-  { pattern: "/api/openapi.json", module: r5 },
-  { pattern: "/api/posts/[id]", module: r6 },
-  { pattern: "/api/posts", module: r7 },
-  { pattern: "/api/uploads/[...key]", module: r8 },
-  { pattern: "/api/uploads/complete", module: r9 },
-  { pattern: "/api/uploads", module: r10 },
-  { pattern: "/api/webhooks/github", module: r11 },
-  { pattern: "/api/webhooks/standard", module: r12 },
-  { pattern: "/api/webhooks/stripe", module: r13 },
+  { pattern: "/api/posts/[id]", module: r5 },
+  { pattern: "/api/posts", module: r6 },
+  { pattern: "/api/uploads/[...key]", module: r7 },
+  { pattern: "/api/uploads/complete", module: r8 },
+  { pattern: "/api/uploads", module: r9 },
+  { pattern: "/api/webhooks/github", module: r10 },
+  { pattern: "/api/webhooks/standard", module: r11 },
+  { pattern: "/api/webhooks/stripe", module: r12 },
 ];
 
 /** Routes that use Next's caching (revalidate / static): always served through OpenNext. */
-export const nextOnlyRoutes: readonly string[] = [];
+export const nextOnlyRoutes: readonly string[] = ["/api/openapi.json","/api/stats"];

@@ -15,7 +15,7 @@ export const coreOperations: Operation[] = [
   {
     method: "get",
     path: "/api/openapi.json",
-    summary: "This document (cacheable; ETag)",
+    summary: "This document: prerendered at build, served from the incremental cache (cacheable; ETag)",
     tags: ["operations"],
     auth: "none",
     responses: { 200: { description: "OpenAPI 3.1 document" }, 304: { description: "Not modified (If-None-Match)" } },

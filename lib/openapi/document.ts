@@ -5,12 +5,13 @@
 import * as z from "zod";
 import { chatOperations } from "../chat/openapi";
 import { postOperations } from "../posts/openapi";
+import { statsOperations } from "../stats/openapi";
 import { uploadOperations } from "../uploads/openapi";
 import { webhookOperations } from "../webhooks/openapi";
 import { coreOperations } from "./core";
 import type { Operation } from "./operation";
 
-export const operations: readonly Operation[] = [...coreOperations, ...postOperations, ...webhookOperations, ...chatOperations, ...uploadOperations];
+export const operations: readonly Operation[] = [...coreOperations, ...statsOperations, ...postOperations, ...webhookOperations, ...chatOperations, ...uploadOperations];
 
 const PROBLEM_TITLES: Record<number, string> = {
   400: "Invalid request (problem+json with `errors` by field path)",

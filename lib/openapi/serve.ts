@@ -1,20 +1,14 @@
 import { cacheControl } from "../http/cache";
+import { bodyEtag } from "../http/etag";
 import { buildDocument } from "./document";
 
-/** Built once per isolate: the document only changes with a deploy. */
-let cached: Promise<{ body: string; etag: string }> | undefined;
-
-async function documentOnce() {
+/**
+ * The document with its ETag. `next build` renders it once (app/api/openapi.json is static);
+ * the Worker answers If-None-Match from that copy's ETag (lib/http/serve-cached.ts).
+ */
+export async function openApiResponse(): Promise<Response> {
   const body = JSON.stringify(buildDocument());
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
-  const etag = `"${Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("")}"`;
-  return { body, etag };
-}
-
-export async function openApiResponse(notModified: (etag: string) => boolean): Promise<Response> {
-  const { body, etag } = await (cached ??= documentOnce());
   // Public and long-lived, but revalidated by ETag so a deploy shows up within the hour.
-  const headers = { etag, "cache-control": cacheControl("document") };
-  if (notModified(etag)) return new Response(null, { status: 304, headers });
-  return new Response(body, { headers: { ...headers, "content-type": "application/json" } });
+  const headers = { etag: await bodyEtag(body), "cache-control": cacheControl("document"), "content-type": "application/json" };
+  return new Response(body, { headers });
 }

@@ -5,12 +5,14 @@
 import { SignJWT } from "jose";
 import { createTestHarness } from "wrangler";
 import { afterAll, beforeAll, beforeEach } from "vitest";
+import { populateIncrementalCache } from "./next-cache";
 
 export const AUTH_SECRET = "integration-test-secret-0123456789abcdef";
 
 export interface WorkerEnv {
   DB: D1Database;
   BUCKET: R2Bucket;
+  NEXT_INC_CACHE_R2_BUCKET: R2Bucket;
 }
 
 export interface Harness {
@@ -50,6 +52,7 @@ export function useWorker(options: HarnessOptions = {}): Harness {
     worker = server.getWorker<WorkerEnv>();
     base = (await server.listen()).url;
     await worker.applyD1Migrations("DB");
+    await populateIncrementalCache((await worker.getEnv()).NEXT_INC_CACHE_R2_BUCKET);
   });
   afterAll(() => server?.close());
   if (options.wipeEachTest !== false) {
@@ -69,16 +72,25 @@ export function useWorker(options: HarnessOptions = {}): Harness {
   };
 }
 
-/** Drops every application table (migrations re-create them) and empties the bucket. */
+/**
+ * Drops every application table (migrations re-create them), empties the bucket and resets
+ * Next's incremental cache to what the build prerendered.
+ */
 export async function wipe(env: WorkerEnv) {
   const { results } = await env.DB.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
   ).all<{ name: string }>();
   for (const { name } of results) await env.DB.prepare(`DROP TABLE IF EXISTS "${name}"`).run();
+  await empty(env.BUCKET);
+  await empty(env.NEXT_INC_CACHE_R2_BUCKET);
+  await populateIncrementalCache(env.NEXT_INC_CACHE_R2_BUCKET);
+}
+
+async function empty(bucket: R2Bucket) {
   for (;;) {
-    const listed = await env.BUCKET.list({ limit: 1000 });
+    const listed = await bucket.list({ limit: 1000 });
     if (listed.objects.length === 0) break;
-    await env.BUCKET.delete(listed.objects.map((o) => o.key));
+    await bucket.delete(listed.objects.map((o) => o.key));
   }
 }
 

@@ -33,6 +33,17 @@ describe("through OpenNext (ROUTEFLARE_LEAN_PATH=false)", () => {
     await problem(missing);
   });
 
+  it("serves the cached routes with this request's headers too", async () => {
+    const doc = await w.fetch("/api/openapi.json", { headers: { "x-request-id": "via-next-doc", origin: "http://localhost:3000" } });
+    expect(doc.status).toBe(200);
+    expect(doc.headers.get("x-nextjs-cache")).toBe("HIT");
+    expect(doc.headers.get("x-request-id")).toBe("via-next-doc");
+    expect(doc.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    const stats = await w.fetch("/api/stats");
+    expect(stats.status).toBe(200);
+    expect(await stats.json()).toMatchObject({ publishedPosts: 0 });
+  });
+
   it("streams SSE frames incrementally through Next too", async () => {
     const res = await w.fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: '{"message":"hi"}' });
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");

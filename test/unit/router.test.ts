@@ -43,4 +43,12 @@ describe("lean-path router", () => {
     expect(router.match("/uploads")).toBeNull();
     expect(router.match("/api/stats")).toBeNull();
   });
+
+  it("names the routes served from Next's cache (trailing slash too), and only those", () => {
+    expect(router.cached("/api/stats")).toBe(true);
+    expect(router.cached("/api/stats/")).toBe(true);
+    expect(router.cached("/api/posts")).toBe(false);
+    expect(router.cached("/api/stats/x")).toBe(false);
+    expect(router.cached("/")).toBe(false);
+  });
 });

@@ -1,7 +1,8 @@
-import { ifNoneMatchHits } from "@/lib/http/conditional";
-import { defineRoute } from "@/lib/http/route";
+import { defineCachedRoute } from "@/lib/http/cached-route";
 import { openApiResponse } from "@/lib/openapi/serve";
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
-  GET: (c) => openApiResponse((etag) => ifNoneMatchHits(c.request.headers.get("if-none-match"), etag)),
-});
+// Static: `next build` renders this GET once and the Worker serves that copy from the
+// incremental cache; the document only changes with a deploy.
+export const dynamic = "force-static";
+
+export const { GET } = defineCachedRoute(() => openApiResponse(), "/api/openapi.json");

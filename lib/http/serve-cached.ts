@@ -1,0 +1,95 @@
+/**
+ * The Worker's front for API routes that Next serves from its incremental cache: routes with
+ * `export const dynamic = "force-static"` (rendered once at build) or `export const revalidate`
+ * (rendered again at most once per window). scripts/gen-routes.mjs lists them.
+ *
+ * Next replays a cached copy with the headers of the request that rendered it — at build, or
+ * on some earlier caller's regeneration: that caller's `x-request-id`, its CORS answer for its
+ * `Origin`, its D1 bookmark. Served as is, one browser would get another origin's
+ * `Access-Control-Allow-Origin`. So the Worker answers these routes the way the route wrapper
+ * answers every other one, around Next's cached body:
+ *
+ * - `OPTIONS` is the CORS preflight, other methods than GET/HEAD are 405 + `Allow` (Next caches
+ *   GET only; neither reaches it);
+ * - GET and HEAD go to Next as GET, with this request's id so a render on a cache miss logs and
+ *   answers under it;
+ * - the per-request headers of the cached copy are dropped and this request's are set:
+ *   `x-request-id`, CORS, `nosniff`, the client's own `x-d1-bookmark` echoed back;
+ * - `If-None-Match` against the cached ETag answers 304 (Next does not, for route handlers);
+ * - a failure Next renders as HTML becomes a problem+json 500.
+ *
+ * @example
+ * ```ts
+ * // worker.ts
+ * if (router.cached(url.pathname)) return serveCached(request, env, (req) => openNext.fetch(req, env, ctx));
+ * ```
+ */
+import type { Env } from "../config";
+import { ifNoneMatchHits } from "./conditional";
+import { problemResponse } from "./problem";
+import { requestIdFor } from "./request-id";
+import { runtimeFor } from "./route";
+
+const METHODS = ["GET", "HEAD", "OPTIONS"] as const;
+const ALLOW = METHODS.join(", ");
+const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
+
+/** Headers of a cached copy that belong to the request that rendered it. */
+const REPLAYED = [
+  "x-request-id",
+  "x-d1-bookmark",
+  "vary",
+  "access-control-allow-origin",
+  "access-control-expose-headers",
+  "access-control-allow-methods",
+  "access-control-allow-headers",
+  "access-control-max-age",
+  "set-cookie",
+  "x-next-cache-tags",
+];
+
+export async function serveCached(request: Request, env: Env, next: (request: Request) => Promise<Response>): Promise<Response> {
+  const rt = runtimeFor(env);
+  const requestId = requestIdFor(request);
+  const method = request.method.toUpperCase();
+
+  let response: Response;
+  if (method === "OPTIONS") {
+    response = rt.cors.preflight(request, METHODS);
+    response.headers.set("allow", ALLOW);
+  } else if (method !== "GET" && method !== "HEAD") {
+    response = problemResponse(405, { type: "method-not-allowed", detail: `${method} is not supported here. Allowed: ${ALLOW}.`, headers: { allow: ALLOW } }, requestId);
+  } else {
+    const headers = new Headers(request.headers);
+    headers.set("x-request-id", requestId);
+    const upstream = await next(new Request(request.url, { method: "GET", headers, signal: request.signal }));
+    response = fromCache(upstream, request, method, requestId);
+  }
+
+  const h = response.headers;
+  h.set("x-request-id", requestId);
+  h.set("x-content-type-options", "nosniff");
+  const bookmark = request.headers.get("x-d1-bookmark");
+  if (bookmark !== null && BOOKMARK.test(bookmark)) h.set("x-d1-bookmark", bookmark);
+  rt.cors.decorate(request, h);
+  return response;
+}
+
+function fromCache(upstream: Response, request: Request, method: string, requestId: string): Response {
+  const type = upstream.headers.get("content-type") ?? "";
+  if (upstream.status >= 500 && !type.startsWith("application/problem+json")) {
+    void upstream.body?.cancel();
+    return problemResponse(500, { type: "internal", detail: "An unexpected error occurred; it has been logged." }, requestId);
+  }
+  const headers = new Headers(upstream.headers);
+  for (const name of REPLAYED) headers.delete(name);
+  const etag = headers.get("etag");
+  if (upstream.ok && etag !== null && ifNoneMatchHits(request.headers.get("if-none-match"), etag)) {
+    void upstream.body?.cancel();
+    headers.delete("content-type");
+    headers.delete("content-length");
+    return new Response(null, { status: 304, headers });
+  }
+  if (method === "HEAD") void upstream.body?.cancel();
+  return new Response(method === "HEAD" ? null : upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+}

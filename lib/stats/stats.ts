@@ -1,0 +1,32 @@
+/**
+ * `GET /api/stats`: a snapshot of the API's numbers, regenerated at most once per window by
+ * Next's incremental cache (see app/api/stats/route.ts and docs/caching.md).
+ */
+import { count, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { posts } from "../db/schema";
+import { isBuildPrerender } from "../http/build-phase";
+import { cacheControl } from "../http/cache";
+import { bodyEtag } from "../http/etag";
+import type { Stats } from "./schemas";
+
+/**
+ * Marks the response `next build` prerenders: there is no database at build time, and numbers
+ * from a build machine would be wrong anyway. scripts/drop-build-placeholders.mjs deletes
+ * such entries from the build's cache output, so the first real request renders the snapshot.
+ */
+export const BUILD_PLACEHOLDER_HEADER = "x-routeflare-build-placeholder";
+
+export async function readStats(db: Db): Promise<Stats> {
+  // Counted on the (published, created_at, id) index: a covering scan, once per window.
+  const [row] = await db.select({ n: count() }).from(posts).where(eq(posts.published, true));
+  return { publishedPosts: row?.n ?? 0, updatedAt: new Date().toISOString() };
+}
+
+export async function statsResponse(db: () => Db): Promise<Response> {
+  const building = isBuildPrerender();
+  const body = JSON.stringify(building ? { publishedPosts: 0, updatedAt: new Date(0).toISOString() } : await readStats(db()));
+  const headers = new Headers({ "content-type": "application/json", etag: await bodyEtag(body), "cache-control": cacheControl("snapshot") });
+  if (building) headers.set(BUILD_PLACEHOLDER_HEADER, "1");
+  return new Response(body, { headers });
+}
