@@ -12,6 +12,7 @@
 import type { Env } from "./lib/config";
 import { serveCached } from "./lib/http/serve-cached";
 import { bindWorkerContext } from "./lib/http/context";
+import { runDailyMaintenance } from "./lib/maintenance/daily";
 import { createRouter } from "./lib/http/router";
 import { leanRoutes, nextOnlyRoutes } from "./lib/http/routes.generated";
 
@@ -47,6 +48,12 @@ export default {
       }
     }
     return openNext(request, env, ctx);
+  },
+
+  // The Cron Trigger in wrangler.toml: prune what only grows (lib/maintenance/daily.ts).
+  // Awaited, so a failed run shows as a failed invocation.
+  async scheduled(controller, env) {
+    await runDailyMaintenance(env as Env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<CloudflareEnv>;
 

@@ -16,6 +16,8 @@ export interface Secrets {
   STRIPE_WEBHOOK_SECRET?: string;
   STANDARD_WEBHOOK_SECRET?: string;
   GITHUB_WEBHOOK_SECRET?: string;
+  /** Days webhook_events rows are kept for duplicate detection (default 30, at least 7). */
+  WEBHOOK_RETENTION_DAYS?: string;
   R2_ACCOUNT_ID?: string;
   R2_ACCESS_KEY_ID?: string;
   R2_SECRET_ACCESS_KEY?: string;
@@ -62,6 +64,8 @@ export interface Config {
     stripeSecrets: readonly string[];
     standardSecrets: readonly string[];
     githubSecrets: readonly string[];
+    /** Days an event id is remembered (the daily maintenance job prunes older rows). */
+    retentionDays: number;
   };
   uploads: {
     allowedTypes: readonly string[];
@@ -144,6 +148,7 @@ export function resolveConfig(env: Env): Config {
       stripeSecrets: list(env.STRIPE_WEBHOOK_SECRET, []),
       standardSecrets: list(env.STANDARD_WEBHOOK_SECRET, []),
       githubSecrets: list(env.GITHUB_WEBHOOK_SECRET, []),
+      retentionDays: positiveInt(env.WEBHOOK_RETENTION_DAYS, 30),
     },
     uploads: {
       allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),

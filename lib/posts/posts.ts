@@ -154,11 +154,17 @@ export async function createPost(db: Db, input: CreatePostInput, authorId: strin
   return { status: first.status, body: first.responseBody, postId: stored.id, etag: current ? etagOf(current) : "", replayed: true };
 }
 
-/** Removes idempotency records older than 24 h, a bounded batch at a time (run after responding). */
-export async function pruneIdempotencyKeys(db: Db, now = Date.now()): Promise<void> {
-  await db.run(
-    sql`DELETE FROM ${idempotencyKeys} WHERE rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${idempotencyKeys.createdAt} < ${now - IDEMPOTENCY_TTL_MS} LIMIT 500)`,
+export const IDEMPOTENCY_PRUNE_BATCH = 500;
+
+/**
+ * Removes up to one bounded batch of idempotency records older than 24 h (run after responding,
+ * and in a loop by the daily maintenance job); returns how many went.
+ */
+export async function pruneIdempotencyKeys(db: Db, now = Date.now()): Promise<number> {
+  const result = await db.run(
+    sql`DELETE FROM ${idempotencyKeys} WHERE rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${idempotencyKeys.createdAt} < ${now - IDEMPOTENCY_TTL_MS} LIMIT ${IDEMPOTENCY_PRUNE_BATCH})`,
   );
+  return result.meta.changes ?? 0;
 }
 
 /** Loads a post for a write by `userId`: 404 (missing, or someone else's draft), 403 (someone else's), 412 (If-Match). */

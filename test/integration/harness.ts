@@ -22,6 +22,8 @@ export interface Harness {
   env: () => Promise<WorkerEnv>;
   logs: () => string[];
   clearLogs: () => void;
+  /** Fires the Worker's Cron Trigger handler, as Cloudflare does on schedule. */
+  scheduled: (cron: string) => Promise<{ outcome: string }>;
 }
 
 export interface HarnessOptions {
@@ -69,6 +71,7 @@ export function useWorker(options: HarnessOptions = {}): Harness {
     env: () => worker.getEnv(),
     logs: () => server.getLogs().map((l) => (typeof l.message === "string" ? l.message : JSON.stringify(l))),
     clearLogs: () => server.clearLogs(),
+    scheduled: (cron) => worker.scheduled({ cron, scheduledTime: new Date() }),
   };
 }
 

@@ -1,0 +1,37 @@
+/**
+ * The daily maintenance job (Cron Trigger in wrangler.toml, `scheduled` in worker.ts): prunes
+ * the tables that only grow — webhook event ids past their retention, idempotency records past
+ * their 24 h. Each delete is bounded, so a large backlog is many short statements, not one long one.
+ */
+import { getConfig, type Env } from "../config";
+import { createDb } from "../db/client";
+import { createLogger, serializeError } from "../http/log";
+import { IDEMPOTENCY_PRUNE_BATCH, pruneIdempotencyKeys } from "../posts/posts";
+import { pruneWebhookEvents } from "../webhooks/retention";
+
+export interface MaintenanceResult {
+  webhookEvents: number;
+  idempotencyKeys: number;
+}
+
+export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<MaintenanceResult> {
+  const config = getConfig(env);
+  const log = createLogger(config.logLevel, { job: "daily-maintenance" });
+  try {
+    // Deletes: start on the primary, like any write.
+    const db = createDb(env.DB.withSession("first-primary"));
+    const webhookEvents = await pruneWebhookEvents(db, config.webhooks.retentionDays, now);
+    let idempotencyKeys = 0;
+    for (;;) {
+      const n = await pruneIdempotencyKeys(db, now);
+      idempotencyKeys += n;
+      if (n < IDEMPOTENCY_PRUNE_BATCH) break;
+    }
+    const result = { webhookEvents, idempotencyKeys };
+    log.info("maintenance done", { deleted: result });
+    return result;
+  } catch (err) {
+    log.error("maintenance failed", { error: serializeError(err) });
+    throw err;
+  }
+}
