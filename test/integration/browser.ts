@@ -1,6 +1,7 @@
 /** Debian's Chromium driven by playwright-core, kept off the network (loopback only). */
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 export const ARTIFACTS = "test-artifacts";
 
@@ -21,4 +22,14 @@ export async function launchChromium(): Promise<Browser> {
       "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
     ],
   });
+}
+
+/** One Chromium for the test file: `newPage()` opens a tab in it. */
+export function useBrowser(): { newPage: () => Promise<Page> } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(() => browser?.close());
+  return { newPage: () => browser!.newPage() };
 }

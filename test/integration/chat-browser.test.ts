@@ -1,15 +1,10 @@
 /** The chat demo page in a real browser: the reply renders progressively as SSE frames arrive. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { ARTIFACTS, launchChromium } from "./browser";
+import { describe, expect, it } from "vitest";
+import { ARTIFACTS, useBrowser } from "./browser";
 import { useWorker } from "./harness";
 
 const w = useWorker({ vars: { CHAT_LOCAL_DELAY_MS: "60" } });
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(() => browser?.close());
+const browser = useBrowser();
 
 describe("chat demo page (Chromium)", () => {
   it("gets a dev token, sends a message and renders the reply as it streams", async () => {

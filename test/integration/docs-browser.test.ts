@@ -1,15 +1,10 @@
 /** The API reference page renders every operation of the OpenAPI document in a real browser. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { ARTIFACTS, launchChromium } from "./browser";
+import { describe, expect, it } from "vitest";
+import { ARTIFACTS, useBrowser } from "./browser";
 import { useWorker } from "./harness";
 
 const w = useWorker({ wipeEachTest: false });
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(() => browser?.close());
+const browser = useBrowser();
 
 describe("API reference page (Chromium)", () => {
   it("renders one entry per operation in /api/openapi.json, with its schemas", async () => {

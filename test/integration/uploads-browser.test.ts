@@ -1,15 +1,10 @@
 /** The uploads demo page in a real browser: a file goes straight to the store and lands in R2. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { ARTIFACTS, launchChromium } from "./browser";
+import { describe, expect, it } from "vitest";
+import { ARTIFACTS, useBrowser } from "./browser";
 import { useWorker } from "./harness";
 
 const w = useWorker();
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-afterAll(() => browser?.close());
+const browser = useBrowser();
 
 describe("uploads demo page (Chromium)", () => {
   it("uploads a real file through the UI; the object's bytes are in R2", async () => {
