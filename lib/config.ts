@@ -180,3 +180,14 @@ export function resolveConfig(env: Env): Config {
 function chatProvider(value: string | undefined): Config["chat"]["provider"] {
   return value === "openai" || value === "workers-ai" ? value : "local";
 }
+
+/**
+ * True while `next build` prerenders static and time-revalidated routes: in Node, before any
+ * Worker exists, so with no bindings, no request and no data. Next marks the phase in
+ * NEXT_PHASE (its documented build signal); on workerd it is never set. Read here because this
+ * is the one module that reads the environment.
+ */
+export function isBuildPrerender(): boolean {
+  // eslint-disable-next-line no-restricted-globals, no-restricted-syntax -- Next's build phase, not Worker configuration
+  return typeof process !== "undefined" && process.env?.NEXT_PHASE === "phase-production-build";
+}

@@ -7,7 +7,7 @@
  * await) as a visible share of a small request's CPU, and the lean path needs none of it.
  */
 import { getCloudflareContext } from "@opennextjs/cloudflare";
-import { isBuildPrerender } from "./build-phase";
+import { isBuildPrerender } from "../config";
 
 export interface WorkerContext {
   env: CloudflareEnv;

@@ -55,7 +55,7 @@ export type RouteHandlers<P extends Params = Params> = Partial<Record<HandledMet
 export type NextRouteHandler = (request: Request, context: { params: Promise<Params> }) => Promise<Response>;
 
 /** Per-isolate state, resolved once per `env` object. */
-interface Runtime {
+export interface Runtime {
   config: Config;
   cors: CorsPolicy;
   auth: Authenticator;
@@ -86,6 +86,12 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
 
 const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
 const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
+
+/** The client's `x-d1-bookmark`, when it is well-formed. */
+export function clientBookmark(request: Request): string | null {
+  const sent = request.headers.get("x-d1-bookmark");
+  return sent !== null && BOOKMARK.test(sent) ? sent : null;
+}
 
 /** D1 and R2 failures are outages (503, retry), not bugs in the request. */
 function isStorageError(err: unknown): boolean {
@@ -137,8 +143,7 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       waitUntil: (p) => ctx.waitUntil(p),
       d1() {
         if (!session) {
-          const sent = request.headers.get("x-d1-bookmark");
-          const start = sent !== null && BOOKMARK.test(sent) ? sent : READ_METHODS.has(method) ? "first-unconstrained" : "first-primary";
+          const start = clientBookmark(request) ?? (READ_METHODS.has(method) ? "first-unconstrained" : "first-primary");
           session = (env as Env).DB.withSession(start);
         }
         return session;
@@ -167,15 +172,37 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       response = errorResponse(err, c, userId);
     }
 
-    response = withHeaders(response);
-    const h = response.headers;
-    h.set("x-request-id", requestId);
-    if (!h.has("cache-control")) h.set("cache-control", cacheControl("api"));
-    rt.cors.decorate(request, h);
-    const bookmark = session?.getBookmark();
-    if (bookmark) h.set("x-d1-bookmark", bookmark);
-    return response;
+    return stampResponse(response, request, requestId, rt, session?.getBookmark() ?? null);
   };
+}
+
+/**
+ * The headers every API response carries: nosniff, the request id, a Cache-Control (`api`
+ * unless the handler chose one), CORS for this request's Origin, and the newest D1 bookmark.
+ */
+export function stampResponse(response: Response, request: Request, requestId: string, rt: Runtime, bookmark: string | null): Response {
+  response = withHeaders(response);
+  const h = response.headers;
+  h.set("x-request-id", requestId);
+  if (!h.has("cache-control")) h.set("cache-control", cacheControl("api"));
+  rt.cors.decorate(request, h);
+  if (bookmark) h.set("x-d1-bookmark", bookmark);
+  return response;
+}
+
+/**
+ * What a route answers for methods it does not handle itself: the CORS preflight (with `Allow`)
+ * for OPTIONS, a 405 problem with `Allow` for anything else; null for a method in `allowed`.
+ */
+export function methodGate(request: Request, method: string, allowed: readonly Method[], rt: Runtime): Response | null {
+  const allow = allowed.join(", ");
+  if (method === "OPTIONS") {
+    const response = rt.cors.preflight(request, allowed);
+    response.headers.set("allow", allow);
+    return response;
+  }
+  if ((allowed as readonly string[]).includes(method)) return null;
+  throw new HttpError(405, { type: "method-not-allowed", detail: `${method} is not supported here. Allowed: ${allow}.`, headers: { allow } });
 }
 
 function everyMethod(handle: NextRouteHandler): Record<Method, NextRouteHandler> {
@@ -185,23 +212,12 @@ function everyMethod(handle: NextRouteHandler): Record<Method, NextRouteHandler>
 export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P>): Record<Method, NextRouteHandler> {
   const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => handlers[m]);
   const allowed: Method[] = METHODS.filter((m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)));
-  const allow = allowed.join(", ");
 
   return everyMethod(
     wrap<P>(async (c, method, rt) => {
-      if (method === "OPTIONS") {
-        const response = rt.cors.preflight(c.request, allowed);
-        response.headers.set("allow", allow);
-        return response;
-      }
-      const handler = method === "HEAD" ? handlers.GET : handlers[method as HandledMethod];
-      if (!handler) {
-        throw new HttpError(405, {
-          type: "method-not-allowed",
-          detail: `${method} is not supported here. Allowed: ${allow}.`,
-          headers: { allow },
-        });
-      }
+      const answered = methodGate(c.request, method, allowed, rt);
+      if (answered) return answered;
+      const handler = (method === "HEAD" ? handlers.GET : handlers[method as HandledMethod])!;
       const response = await handler(c);
       return method === "HEAD" ? new Response(null, response) : response;
     }),

@@ -26,13 +26,11 @@
  */
 import type { Env } from "../config";
 import { ifNoneMatchHits } from "./conditional";
-import { problemResponse } from "./problem";
+import { HttpError, problemResponse } from "./problem";
 import { requestIdFor } from "./request-id";
-import { runtimeFor } from "./route";
+import { clientBookmark, methodGate, runtimeFor, stampResponse, type Method } from "./route";
 
-const METHODS = ["GET", "HEAD", "OPTIONS"] as const;
-const ALLOW = METHODS.join(", ");
-const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
+const METHODS: readonly Method[] = ["GET", "HEAD", "OPTIONS"];
 
 /** Headers of a cached copy that belong to the request that rendered it. */
 const REPLAYED = [
@@ -54,42 +52,34 @@ export async function serveCached(request: Request, env: Env, next: (request: Re
   const method = request.method.toUpperCase();
 
   let response: Response;
-  if (method === "OPTIONS") {
-    response = rt.cors.preflight(request, METHODS);
-    response.headers.set("allow", ALLOW);
-  } else if (method !== "GET" && method !== "HEAD") {
-    response = problemResponse(405, { type: "method-not-allowed", detail: `${method} is not supported here. Allowed: ${ALLOW}.`, headers: { allow: ALLOW } }, requestId);
-  } else {
-    const headers = new Headers(request.headers);
-    headers.set("x-request-id", requestId);
-    const upstream = await next(new Request(request.url, { method: "GET", headers, signal: request.signal }));
-    response = fromCache(upstream, request, method, requestId);
+  try {
+    response = methodGate(request, method, METHODS, rt) ?? (await fromNext(request, method, requestId, next));
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    response = problemResponse(err.status, err.init, requestId);
   }
-
-  const h = response.headers;
-  h.set("x-request-id", requestId);
-  h.set("x-content-type-options", "nosniff");
-  const bookmark = request.headers.get("x-d1-bookmark");
-  if (bookmark !== null && BOOKMARK.test(bookmark)) h.set("x-d1-bookmark", bookmark);
-  rt.cors.decorate(request, h);
-  return response;
+  // The copy has no D1 session of its own: the client's bookmark is still the newest it knows.
+  return stampResponse(response, request, requestId, rt, clientBookmark(request));
 }
 
-function fromCache(upstream: Response, request: Request, method: string, requestId: string): Response {
+async function fromNext(request: Request, method: string, requestId: string, next: (request: Request) => Promise<Response>): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.set("x-request-id", requestId);
+  const upstream = await next(new Request(request.url, { method: "GET", headers, signal: request.signal }));
   const type = upstream.headers.get("content-type") ?? "";
   if (upstream.status >= 500 && !type.startsWith("application/problem+json")) {
     void upstream.body?.cancel();
     return problemResponse(500, { type: "internal", detail: "An unexpected error occurred; it has been logged." }, requestId);
   }
-  const headers = new Headers(upstream.headers);
-  for (const name of REPLAYED) headers.delete(name);
-  const etag = headers.get("etag");
+  const copy = new Headers(upstream.headers);
+  for (const name of REPLAYED) copy.delete(name);
+  const etag = copy.get("etag");
   if (upstream.ok && etag !== null && ifNoneMatchHits(request.headers.get("if-none-match"), etag)) {
     void upstream.body?.cancel();
-    headers.delete("content-type");
-    headers.delete("content-length");
-    return new Response(null, { status: 304, headers });
+    copy.delete("content-type");
+    copy.delete("content-length");
+    return new Response(null, { status: 304, headers: copy });
   }
   if (method === "HEAD") void upstream.body?.cancel();
-  return new Response(method === "HEAD" ? null : upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return new Response(method === "HEAD" ? null : upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: copy });
 }

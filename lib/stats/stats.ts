@@ -3,9 +3,9 @@
  * Next's incremental cache (see app/api/stats/route.ts and docs/caching.md).
  */
 import { count, eq } from "drizzle-orm";
+import { isBuildPrerender } from "../config";
 import type { Db } from "../db/client";
 import { posts } from "../db/schema";
-import { isBuildPrerender } from "../http/build-phase";
 import { cacheControl } from "../http/cache";
 import { bodyEtag } from "../http/etag";
 import type { Stats } from "./schemas";

@@ -117,6 +117,9 @@ describe("time-revalidated: GET /api/stats (60 s)", () => {
   it("echoes the client's D1 bookmark (the snapshot has no session of its own)", async () => {
     const res = await w.fetch("/api/stats", { headers: { "x-d1-bookmark": "0000000a-00000001-00004f8e-abc" } });
     expect(res.headers.get("x-d1-bookmark")).toBe("0000000a-00000001-00004f8e-abc");
+    const garbled = await w.fetch("/api/stats", { headers: { "x-d1-bookmark": "not a bookmark; drop" } });
+    expect(garbled.status).toBe(200);
+    expect(garbled.headers.get("x-d1-bookmark")).toBeNull();
   });
 
   it(

@@ -9,13 +9,16 @@ import { join, relative, sep } from "node:path";
 
 const CACHE_DIR = join(process.cwd(), ".open-next", "cache");
 
+let entries: { key: string; body: string }[] | undefined;
+
+/** Read once per test file: the build does not change while tests run. */
 export function buildCacheEntries(): { key: string; body: string }[] {
-  return globSync("**/*.cache", { cwd: CACHE_DIR }).map((file) => {
+  return (entries ??= globSync("**/*.cache", { cwd: CACHE_DIR }).map((file) => {
     const [buildId, ...parts] = relative(".", file).split(sep);
     const key = "/" + parts.join("/").slice(0, -".cache".length);
     const hash = createHash("sha256").update(key).digest("hex");
     return { key: `incremental-cache/${buildId}/${hash}.cache`, body: readFileSync(join(CACHE_DIR, file), "utf8") };
-  });
+  }));
 }
 
 export async function populateIncrementalCache(bucket: R2Bucket) {
