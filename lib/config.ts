@@ -7,6 +7,8 @@
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot know them: declared here. */
 export interface Secrets {
+  /** "false" sends /api/* through Next's full pipeline (to compare, or to rule the lean path out). */
+  ROUTEFLARE_LEAN_PATH?: string;
   AUTH_SECRET?: string;
   AUTH_JWKS_URL?: string;
   AUTH_ISSUER?: string;
@@ -50,6 +52,8 @@ export interface Config {
   corsAllowedOrigins: readonly string[];
   maxJsonBytes: number;
   logLevel: LogLevel;
+  /** `/api/*` is dispatched straight to the route modules (false: through Next's pipeline). */
+  leanPath: boolean;
   auth: {
     /** HS256 secret; the built-in dev secret in development when none is set. */
     secret: string | undefined;
@@ -137,6 +141,7 @@ export function resolveConfig(env: Env): Config {
     corsAllowedOrigins: list(env.CORS_ALLOWED_ORIGINS, ["http://localhost:3000", "http://localhost:8787"]),
     maxJsonBytes: positiveInt(env.MAX_JSON_BYTES, 1024 * 1024),
     logLevel: level && LOG_LEVELS.includes(level) ? level : "info",
+    leanPath: str(env.ROUTEFLARE_LEAN_PATH) !== "false",
     auth: {
       secret: str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
       jwksUrl: str(env.AUTH_JWKS_URL),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the deployable Worker: route table → OpenNext build (runs `npm run build` = next build)
-// → build placeholders dropped from the prerendered cache → wrangler's bundle of worker.ts into dist/ (a dry-run deploy: offline, no account).
+// → build placeholders dropped from the prerendered cache → wrangler's bundle of worker/index.ts into dist/ (a dry-run deploy: offline, no account).
 // `--if-needed` skips all of it when dist/ was built from the current sources.
 import { writeFileSync } from "node:fs";
 import { BUILD_STAMP, bin, isBuildCurrent, run, sourceHash } from "./lib.mjs";

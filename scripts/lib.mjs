@@ -29,7 +29,7 @@ export function run(cmd, args, opts = {}) {
 /** npm-installed binaries, run on the Node that runs this script (the pinned Node 24). */
 export const bin = (name) => join(root, "node_modules", ".bin", name);
 
-const SOURCES = ["app", "lib", "public", "drizzle", "worker.ts", "next.config.ts", "open-next.config.ts", "wrangler.toml", "tsconfig.json", "package-lock.json", "scripts/build-worker.mjs", "scripts/drop-build-placeholders.mjs"];
+const SOURCES = ["app", "lib", "public", "drizzle", "worker", "next.config.ts", "open-next.config.ts", "wrangler.toml", "tsconfig.json", "package-lock.json", "scripts/build-worker.mjs", "scripts/drop-build-placeholders.mjs"];
 
 function walk(path, out) {
   if (!existsSync(path)) return;

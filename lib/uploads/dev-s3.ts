@@ -6,7 +6,7 @@
  * In production (or with real credentials) the route answers 404.
  */
 import { AwsV4Signer } from "aws4fetch";
-import { cacheControl } from "../http/cache";
+import { cacheControl } from "../http/cache-control";
 import { HttpError } from "../http/problem";
 import { DEV_S3_ACCESS_KEY_ID, DEV_S3_SECRET } from "./target";
 

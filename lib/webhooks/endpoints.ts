@@ -1,5 +1,5 @@
 /** The three webhook endpoints (contract §5): one scheme, secret list and event identity each. */
-import { defineWebhookEndpoint } from "./endpoint";
+import { defineWebhookEndpoint } from "./define-endpoint";
 import { githubScheme } from "./schemes/github";
 import { standardScheme } from "./schemes/standard";
 import { stripeScheme } from "./schemes/stripe";

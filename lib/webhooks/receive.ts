@@ -18,7 +18,7 @@ import { json, type RequestContext } from "../http/route";
 import { readBodyBytes } from "../http/body";
 import { serializeError } from "../http/log";
 import { HttpError } from "../http/problem";
-import type { VerifiedEvent, WebhookEndpoint } from "./endpoint";
+import type { VerifiedEvent, WebhookEndpoint } from "./define-endpoint";
 import { recordEvent } from "./record";
 import { WebhookConfigError, WebhookRejection, type SignedDelivery } from "./verifier";
 

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "@/lib/db/client";
-import type { VerifiedEvent } from "@/lib/webhooks/endpoint";
+import type { VerifiedEvent } from "@/lib/webhooks/define-endpoint";
 import { recordEvent, type NewWebhookEvent } from "@/lib/webhooks/record";
 import { identifyStripeEvent, stripeHandlers } from "@/lib/webhooks/stripe-events";
 import { WebhookRejection } from "@/lib/webhooks/verifier";
