@@ -31,7 +31,6 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-export { problemType };
 
 export class HttpError extends Error {
   readonly status: number;
