@@ -23,6 +23,7 @@ export const PROBLEM_TYPES = {
   "not-found": { status: 404, summary: "No such route or resource (also for what the caller may not see)." },
   "method-not-allowed": { status: 405, summary: "The route exists but not for this method; `Allow` lists its methods." },
   "length-required": { status: 411, summary: "The store needs a Content-Length." },
+  "write-conflict": { status: 409, summary: "The post kept changing while the write was applied; nothing was written, retry." },
   "precondition-failed": { status: 412, summary: "`If-Match` does not match the current ETag; nothing was written." },
   "body-too-large": { status: 413, summary: "The body is larger than the limit (counted on the raw bytes)." },
   "unsupported-media-type": { status: 415, summary: "The body is not `application/json`." },
@@ -31,6 +32,8 @@ export const PROBLEM_TYPES = {
   internal: { status: 500, summary: "An unexpected failure; it was logged, the detail leaks nothing." },
   "webhook-processing-failed": { status: 500, summary: "The verified event could not be stored; the sender should retry." },
   "storage-unavailable": { status: 503, summary: "D1 or R2 is unavailable; retry after `Retry-After` seconds." },
+  "auth-not-configured": { status: 503, summary: "Token verification is not configured safely (the detail names the missing setting)." },
+  "auth-unavailable": { status: 503, summary: "The identity provider's signing keys cannot be fetched; retry after `Retry-After`." },
   "uploads-not-configured": { status: 503, summary: "Upload signing credentials are not configured." },
   "webhook-not-configured": { status: 503, summary: "The webhook endpoint has no signing secret configured." },
 } as const satisfies Record<string, { status: number; summary: string }>;
