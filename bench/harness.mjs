@@ -45,7 +45,9 @@ export function requireWrk() {
     execFileSync("wrk", ["--version"], { stdio: "ignore" });
   } catch (e) {
     if (e.code !== "ENOENT") return; // wrk --version exits 1 after printing its version
-    console.error("npm run bench needs wrk (the HTTP load generator), which is not installed.\nInstall it, e.g. on Debian/Ubuntu: sudo apt-get install wrk, then run the benchmark again.");
+    console.error(
+      "npm run bench needs wrk (the HTTP load generator), which is not installed.\nInstall it, e.g. on Debian/Ubuntu: sudo apt-get install wrk, then run the benchmark again.",
+    );
     process.exit(1);
   }
 }
@@ -71,7 +73,10 @@ export const ticksToMs = (ticks) => (ticks * 1000) / CLK_TCK;
 
 export function groupPids(pgid) {
   try {
-    return execFileSync("pgrep", ["-g", String(pgid)]).toString().trim().split(/\s+/);
+    return execFileSync("pgrep", ["-g", String(pgid)])
+      .toString()
+      .trim()
+      .split(/\s+/);
   } catch {
     return [];
   }
@@ -144,7 +149,13 @@ export const medianOfRuns = (rs) => ({
 /** The two servers: Routeflare's built Worker (wrangler.toml) and the Hono yardstick (bench/hono). */
 export function createServers() {
   return {
-    routeflare: { name: "Routeflare", port: 8790, config: join(root, "wrangler.toml"), persist: join(out, "state-routeflare"), vars: ["--var", "ENVIRONMENT:development"] },
+    routeflare: {
+      name: "Routeflare",
+      port: 8790,
+      config: join(root, "wrangler.toml"),
+      persist: join(out, "state-routeflare"),
+      vars: ["--var", "ENVIRONMENT:development"],
+    },
     hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(out, "state-hono"), vars: [] },
   };
 }
@@ -159,7 +170,23 @@ export async function start(s) {
   const t0 = performance.now();
   const child = spawn(
     bin("wrangler"),
-    ["dev", "--config", s.config, "--port", String(s.port), "--ip", "127.0.0.1", "--log-level", "warn", "--persist-to", s.persist, "--show-interactive-dev-session=false", "--inspector-port", String(s.port + 1000), ...s.vars],
+    [
+      "dev",
+      "--config",
+      s.config,
+      "--port",
+      String(s.port),
+      "--ip",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+      "--persist-to",
+      s.persist,
+      "--show-interactive-dev-session=false",
+      "--inspector-port",
+      String(s.port + 1000),
+      ...s.vars,
+    ],
     { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: process.env },
   );
   s.pgid = child.pid;
@@ -172,7 +199,10 @@ export async function start(s) {
   // wrangler's proxy answers before the user worker has loaded; that is equal for both servers.
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${s.name} exited:\n${output}`);
-    const answered = await fetch(`http://127.0.0.1:${s.port}/api/__ready_probe__`, { method: "HEAD", signal: AbortSignal.timeout(500) }).then(
+    const answered = await fetch(`http://127.0.0.1:${s.port}/api/__ready_probe__`, {
+      method: "HEAD",
+      signal: AbortSignal.timeout(500),
+    }).then(
       () => true,
       () => false,
     );
@@ -210,7 +240,10 @@ export async function stopAll() {
 // Data
 
 function d1(s, argsList) {
-  return run(bin("wrangler"), ["d1", ...argsList, "--local", "--config", s.config, "--persist-to", s.persist], { env: { ...process.env, CI: "true" }, stdio: "ignore" });
+  return run(bin("wrangler"), ["d1", ...argsList, "--local", "--config", s.config, "--persist-to", s.persist], {
+    env: { ...process.env, CI: "true" },
+    stdio: "ignore",
+  });
 }
 
 /**
@@ -295,6 +328,10 @@ export function createContext({ opts, token }) {
     },
     /** JSON POST with the bench user's token. */
     post: (s, path, body) =>
-      fetch(`http://127.0.0.1:${s.port}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }),
+      fetch(`http://127.0.0.1:${s.port}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }),
   };
 }
