@@ -25,6 +25,7 @@ await check("typecheck (tests)", () => run(bin("tsc"), ["--noEmit", "-p", "test"
 await check("route table is current", () => run(process.execPath, ["scripts/gen-routes.mjs", "--check"]));
 await check("workflows match the GitHub Actions schema", () => run(process.execPath, ["scripts/check-workflows.mjs"]));
 await check("build the Worker", () => run(process.execPath, ["scripts/build-worker.mjs", "--if-needed"]));
+await check("docs/api.md matches the OpenAPI document", () => run(process.execPath, ["scripts/gen-api-doc.mjs", "--check"]));
 
 const report = join(root, ".vitest-report.json");
 rmSync(report, { force: true });
