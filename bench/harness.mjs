@@ -10,10 +10,13 @@
 //   1. Create bench/scenarios/<name>.mjs exporting
 //        export const name = "<name>";          // what --only=<name> selects
 //        export async function run(ctx) { … }   // ctx: see `createContext` below
-//      Use `ctx.servers.routeflare` / `ctx.servers.hono` (or `withVars(server, [...])` for a
-//      variant with other --var values), `start`/`stop`, `ctx.posts(server, n)` for seeded data,
-//      `measure(server, path)` for a wrk run with CPU per request, `ctx.report.section(...)` /
-//      `ctx.report.table(...)` for the output, and `ctx.results[name] = …` for latest.json.
+//      Use `ctx.servers.routeflare` / `ctx.servers.hono` (or `withVars(server, ["NAME:value"])`
+//      for a variant with other --var values), `start(server)` / `stop(server)`,
+//      `ctx.posts(server, n)` for n seeded posts, `ctx.measure(server, path, { script })` for a
+//      wrk run with CPU ms per request (a wrk Lua `script` for POSTs, see write.mjs),
+//      `groupCpuTicks(server.pgid)` around any other workload (see uploads.mjs), `ctx.post()` for
+//      an authenticated JSON POST, `ctx.report.log()` / `ctx.report.table()` for the output,
+//      and `ctx.results.<name> = …` for latest.json. `ctx.opts.quick` asks for a short run.
 //   2. Add it to SCENARIOS in bench/run.mjs (the order there is the run order).
 //   A scenario must stop what it starts; the runner stops every server on exit anyway.
 import { execFileSync, spawn } from "node:child_process";
