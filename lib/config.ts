@@ -50,6 +50,8 @@ export interface Config {
   corsAllowedOrigins: readonly string[];
   maxJsonBytes: number;
   logLevel: LogLevel;
+  /** Rate limits are enforced (RATE_LIMITS is anything but "off"). */
+  rateLimits: boolean;
   auth: {
     /** HS256 secret; the built-in dev secret in development when none is set. */
     secret: string | undefined;
@@ -137,6 +139,8 @@ export function resolveConfig(env: Env): Config {
     corsAllowedOrigins: list(env.CORS_ALLOWED_ORIGINS, ["http://localhost:3000", "http://localhost:8787"]),
     maxJsonBytes: positiveInt(env.MAX_JSON_BYTES, 1024 * 1024),
     logLevel: level && LOG_LEVELS.includes(level) ? level : "info",
+    // Only an explicit "off" disables them: a typo must not silently remove the limits.
+    rateLimits: str(env.RATE_LIMITS)?.toLowerCase() !== "off",
     auth: {
       secret: str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
       jwksUrl: str(env.AUTH_JWKS_URL),

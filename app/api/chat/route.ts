@@ -22,4 +22,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       },
     );
   },
-});
+}, { rateLimit: "chat" });

@@ -32,4 +32,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id
     await deletePost(c.db(), c.d1(), c.params.id, user.id, c.request.headers.get("if-match"));
     return new Response(null, { status: 204 });
   },
-});
+}, { rateLimit: "post-writes" });
