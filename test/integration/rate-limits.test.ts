@@ -201,6 +201,30 @@ describe("rate limits on (the default)", () => {
     expect(await count(w, "uploads")).toBe(60);
   }, BURST_TIMEOUT);
 
+  it("the OpenAPI document lists a 429 exactly on the operations whose responses carry RateLimit-Policy", async () => {
+    const doc = (await (await w.fetch("/api/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown>; "x-rate-limit-policies"?: string[] }> }>>;
+    };
+    let checked = 0;
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      const path = template.replace("{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV").replace("{key}", "uploads/someone/0123/file.png").replace("{path}", "routeflare-uploads/k");
+      for (const [method, op] of Object.entries(ops)) {
+        const documented = op.responses["429"];
+        const n = 10 + checked++;
+        const anon = await w.fetch(path, { method: method.toUpperCase(), headers: { ...ip(n), "content-type": "application/json" }, ...(method !== "get" && { body: "{}" }) });
+        await anon.body?.cancel();
+        expect([method, path, anon.headers.has("ratelimit-policy")]).toEqual([method, path, documented !== undefined]);
+        if (!documented) continue;
+        expect(Object.keys(documented.headers ?? {}).sort()).toEqual(["RateLimit-Policy", "Retry-After"]);
+        const signedIn = await w.fetch(path, { method: method.toUpperCase(), headers: { ...(await bearer(`docs-${n}`)), "content-type": "application/json" }, ...(method !== "get" && { body: "{}" }) });
+        await signedIn.body?.cancel();
+        const name = /^"([^"]+)"/.exec(signedIn.headers.get("ratelimit-policy") ?? "")?.[1];
+        expect([method, path, documented["x-rate-limit-policies"]?.includes(name!)]).toEqual([method, path, true]);
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
+  }, BURST_TIMEOUT);
+
   it("webhooks and GET /api/health are never limited, and never count against the IP", async () => {
     await roomInWindow(30);
     const health = await burst(610, () => w.fetch("/api/health", { headers: ip(5) }));
