@@ -241,8 +241,8 @@ export interface RouteOptions {
 }
 
 /**
- * Counts the request against its rate-limit policy (after the method gate: a preflight is never
- * counted) and records the `RateLimit-Policy` to send; a 429 is thrown before the handler runs.
+ * Counts the request against its rate-limit policy and records the `RateLimit-Policy` to send;
+ * a 429 is thrown before the handler runs (nothing read, written or streamed).
  */
 async function limit(c: RequestContext<Params>, method: string, rt: Runtime, state: DispatchState, route: RoutePolicyName | undefined) {
   state.rateLimitPolicy = await rt.limiter.check({ request: c.request, method, route, user: () => c.user() });
@@ -256,9 +256,11 @@ export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P
 
   return everyMethod(
     wrap<P>(async (c, method, rt, state) => {
+      // Before the method gate, so a 405 counts (and says so) too; a preflight never does. A
+      // method the route lacks never touches its own policy.
+      if (limited && method !== "OPTIONS") await limit(c, method, rt, state, allowed.includes(method as Method) ? routePolicy : undefined);
       const answered = methodGate(c.request, method, allowed, rt);
       if (answered) return answered;
-      if (limited) await limit(c, method, rt, state, routePolicy);
       const handler = (method === "HEAD" ? handlers.GET : handlers[method as HandledMethod])!;
       const response = await handler(c);
       return method === "HEAD" ? new Response(null, response) : response;

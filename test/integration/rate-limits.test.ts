@@ -103,6 +103,7 @@ describe("rate limits on (the default)", () => {
     await expectRateLimited(await w.fetch("/api/posts", { headers: ip(1) }), '"anonymous";q=600;w=60');
     await expectRateLimited(await w.fetch("/api/stats", { headers: ip(1) }), '"anonymous";q=600;w=60');
     await expectRateLimited(await w.fetch("/api/no-such-route", { headers: ip(1) }), '"anonymous";q=600;w=60');
+    await expectRateLimited(await w.fetch("/api/posts", { method: "PROPFIND", headers: ip(1) }), '"anonymous";q=600;w=60');
     // ...an anonymous write is refused before it is even authenticated or parsed...
     await expectRateLimited(await w.fetch("/api/posts", json({ title: "x", content: "y" }, ip(1))), '"anonymous";q=600;w=60');
     // ...but a preflight is never counted nor refused,
@@ -151,6 +152,10 @@ describe("rate limits on (the default)", () => {
     const row = await (await w.env()).DB.prepare("SELECT title FROM posts WHERE id = ?").bind(id).first<{ title: string }>();
     expect(row?.title).toBe("first");
 
+    // A method the route lacks is a 405 counted against the writer's general budget, not this one.
+    const notAllowed = await w.fetch(`/api/posts/${id}`, { method: "POST", headers: writer });
+    expect(notAllowed.status).toBe(405);
+    expect(notAllowed.headers.get("ratelimit-policy")).toBe('"authenticated";q=600;w=60');
     // The writer can still read (another policy), and another user can still write.
     const read = await w.fetch(`/api/posts/${id}`, { headers: writer });
     expect(read.status).toBe(200);
