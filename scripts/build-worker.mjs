@@ -3,7 +3,8 @@
 // → build placeholders dropped from the prerendered cache → wrangler's bundle of worker.ts into dist/ (a dry-run deploy: offline, no account).
 // `--if-needed` skips all of it when dist/ was built from the current sources.
 import { writeFileSync } from "node:fs";
-import { BUILD_STAMP, bin, isBuildCurrent, run, sourceHash } from "./lib.mjs";
+import { BUILD_STAMP, isBuildCurrent, sourceHash } from "./build-stamp.mjs";
+import { bin, run } from "./toolchain.mjs";
 
 if (process.argv.includes("--if-needed") && isBuildCurrent()) {
   console.log("Worker build is up to date (dist/).");

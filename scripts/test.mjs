@@ -4,7 +4,7 @@
 // "N passed, N failed". Extra arguments go to vitest (e.g. `npm test -- test/integration/posts`).
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { bin, root, run } from "./lib.mjs";
+import { bin, root, run } from "./toolchain.mjs";
 
 let passed = 0;
 let failed = 0;
