@@ -16,7 +16,9 @@
  * - The key is the caller's `sub` when the request carries a token that verifies, else the
  *   client IP (`CF-Connecting-IP`). A token that fails verification counts against the IP, never
  *   against the `sub` it claims. Without a `CF-Connecting-IP` header (Cloudflare always sets it;
- *   so does wrangler's local server) every such request shares the one key "unknown".
+ *   so does wrangler's local server) every such request shares the one key "unknown". An IPv6
+ *   client is counted per /64 (`ipKey`): one subscriber usually holds a whole /64, and stepping
+ *   through its addresses must not buy a fresh budget each time.
  * - An authenticated state-changing request (POST, PUT, PATCH, DELETE) on a route that names a
  *   policy counts against that policy; any other authenticated request against `authenticated`;
  *   an anonymous one against `anonymous`. Exactly one binding call per request.
@@ -113,7 +115,7 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
         key = caller.id;
       } else {
         p = resolved.anonymous;
-        key = request.headers.get("cf-connecting-ip") ?? "unknown";
+        key = ipKey(request.headers.get("cf-connecting-ip") ?? "unknown");
       }
       if (!p.binding) {
         failOpen(p);
@@ -130,4 +132,31 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
       return p.header;
     },
   };
+}
+
+/**
+ * The anonymous rate-limit key for a client IP: an IPv4 address as is, an IPv6 address as its
+ * /64 prefix (`2001:db8:0:1::/64`), whatever notation it came in (zero-compressed, leading zeros,
+ * upper case). Anything that is not a well-formed address is used as is: only Cloudflare sets
+ * this header in production, and an odd value must still be a key, never an error.
+ */
+export function ipKey(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const halves = ip.split("::");
+  if (halves.length > 2) return ip;
+  const groups = (part: string | undefined) => (part ? part.split(":") : []);
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  // An embedded IPv4 tail (::ffff:192.0.2.1) stands for the last two groups; it is past the /64.
+  const last = tail.length > 0 ? tail : head;
+  const width = head.length + tail.length + (last.length > 0 && last[last.length - 1]!.includes(".") ? 1 : 0);
+  if (halves.length === 2 ? width > 7 : width !== 8) return ip;
+  const full = [...head, ...Array<string>(8 - width).fill("0"), ...tail];
+  const dotted = full[full.length - 1]!.includes(".") ? full.pop()! : undefined;
+  if (dotted !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(dotted)) return ip;
+  if (!full.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return ip;
+  return `${full
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(":")}::/64`;
 }

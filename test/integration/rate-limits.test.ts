@@ -123,13 +123,18 @@ describe("rate limits on (the default)", () => {
   it("a token that fails verification counts against the IP, never against the sub it claims", async () => {
     const id = await createPost(w, "author");
     const forged = { authorization: `Bearer ${await token("mallory", { secret: "not-the-worker-secret-0123456789abcdef" })}` };
+    // IPv6 clients count per /64: these two addresses are one client, the third another.
+    const v6a = { "cf-connecting-ip": "2001:db8:0:3::1" };
+    const v6b = { "cf-connecting-ip": "2001:DB8:0:3:ffff:ffff:ffff:ffff" };
+    const v6other = { "cf-connecting-ip": "2001:db8:0:4::1" };
     await roomInWindow(25);
-    const statuses = await burst(600, () => w.fetch(`/api/posts/${id}`, { headers: { ...ip(3), ...forged } }));
+    const statuses = await burst(600, () => w.fetch(`/api/posts/${id}`, { headers: { ...v6a, ...forged } }));
     expect(tally(statuses)).toEqual({ 401: 600 });
-    await expectRateLimited(await w.fetch(`/api/posts/${id}`, { headers: { ...ip(3), ...forged } }), '"anonymous";q=600;w=60');
-    await expectRateLimited(await w.fetch(`/api/posts/${id}`, { headers: ip(3) }), '"anonymous";q=600;w=60');
+    await expectRateLimited(await w.fetch(`/api/posts/${id}`, { headers: { ...v6a, ...forged } }), '"anonymous";q=600;w=60');
+    await expectRateLimited(await w.fetch(`/api/posts/${id}`, { headers: v6b }), '"anonymous";q=600;w=60');
+    expect((await w.fetch(`/api/posts/${id}`, { headers: v6other })).status).toBe(200);
     // The real mallory, from that very IP, still has her whole budget.
-    const real = await w.fetch(`/api/posts/${id}`, { headers: { ...ip(3), ...(await bearer("mallory")) } });
+    const real = await w.fetch(`/api/posts/${id}`, { headers: { ...v6a, ...(await bearer("mallory")) } });
     expect(real.status).toBe(200);
     expect(real.headers.get("ratelimit-policy")).toBe('"authenticated";q=600;w=60');
   }, BURST_TIMEOUT);
