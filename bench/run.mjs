@@ -19,9 +19,10 @@ import * as paging from "./scenarios/paging.mjs";
 import * as sse from "./scenarios/sse.mjs";
 import * as uploads from "./scenarios/uploads.mjs";
 import * as size from "./scenarios/size.mjs";
+import * as rateLimits from "./scenarios/rate-limits.mjs";
 
 /** Every scenario, in run order. */
-const SCENARIOS = [read, write, cold, paging, sse, uploads, size];
+const SCENARIOS = [read, rateLimits, write, cold, paging, sse, uploads, size];
 
 const opts = parseArgs(process.argv.slice(2));
 const unknown = opts.only.filter((n) => !SCENARIOS.some((s) => s.name === n));

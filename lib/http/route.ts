@@ -12,6 +12,13 @@
  * ```
  * Every method is exported: those the route lacks answer 405 with `Allow`, `OPTIONS` answers
  * the CORS preflight with the route's own methods, and `HEAD` runs `GET` without the body.
+ *
+ * Rate limits (lib/http/rate-limit.ts) are part of the declaration: every route is limited
+ * unless its options say `rateLimit: false`, and a route names the per-user policy its writes
+ * count against in one line:
+ * ```ts
+ * export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({ POST: createThing }, { rateLimit: "post-writes" });
+ * ```
  */
 import { createAuthenticator, unauthorized, type Authenticator, type User } from "../auth/jwt";
 import { getConfig, type Config, type Env } from "../config";
@@ -22,6 +29,8 @@ import { cacheControl } from "./cache-control";
 import { cors, type CorsPolicy } from "./cors";
 import { createLogger, serializeError, type Logger } from "./log";
 import { HttpError, problemResponse } from "./problem";
+import { rateLimit, type RateLimiter } from "./rate-limit";
+import type { RoutePolicyName } from "./rate-limit-policies";
 import { requestIdFor } from "./request-id";
 import { isStorageUnavailable } from "./storage-errors";
 import { withInjectedFaults } from "../db/faults";
@@ -63,6 +72,7 @@ export interface Runtime {
   cors: CorsPolicy;
   auth: Authenticator;
   log: Logger;
+  limiter: RateLimiter;
 }
 const runtimes = new WeakMap<object, Runtime>();
 
@@ -70,11 +80,13 @@ export function runtimeFor(env: Env): Runtime {
   let rt = runtimes.get(env);
   if (!rt) {
     const config = getConfig(env);
+    const log = createLogger(config.logLevel);
     rt = {
       config,
       cors: cors({ origins: config.corsAllowedOrigins }),
       auth: createAuthenticator({ auth: config.auth, development: config.development }),
-      log: createLogger(config.logLevel),
+      log,
+      limiter: rateLimit({ enabled: config.rateLimits, bindings: env, log }),
     };
     runtimes.set(env, rt);
   }
@@ -101,7 +113,13 @@ function withHeaders(response: Response): Response {
   }
 }
 
-type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Runtime) => Response | Promise<Response>;
+/** What dispatch reports back to the frame besides the response. */
+interface DispatchState {
+  /** The `RateLimit-Policy` value for this request's response (also on errors), if limited. */
+  rateLimitPolicy: string | null;
+}
+
+type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Runtime, state: DispatchState) => Response | Promise<Response>;
 
 /**
  * The per-request frame shared by every route: builds the context, runs `dispatch`, turns
@@ -155,15 +173,18 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       },
     };
 
+    const state: DispatchState = { rateLimitPolicy: null };
     let response: Response;
     try {
       c.params = ((await routeContext.params) ?? {}) as P;
-      response = await dispatch(c, method, rt);
+      response = await dispatch(c, method, rt, state);
     } catch (err) {
       response = errorResponse(err, c, userId);
     }
 
-    return stampResponse(response, request, requestId, rt, session?.getBookmark() ?? null);
+    response = stampResponse(response, request, requestId, rt, session?.getBookmark() ?? null);
+    if (state.rateLimitPolicy) response.headers.set("ratelimit-policy", state.rateLimitPolicy);
+    return response;
   };
 }
 
@@ -200,12 +221,35 @@ function everyMethod(handle: NextRouteHandler): Record<Method, NextRouteHandler>
   return Object.fromEntries(METHODS.map((m) => [m, handle])) as Record<Method, NextRouteHandler>;
 }
 
-export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P>): Record<Method, NextRouteHandler> {
+export interface RouteOptions {
+  /**
+   * The per-user rate-limit policy this route's writes (POST/PUT/PATCH/DELETE by an
+   * authenticated caller) count against; its other requests count against the `authenticated`
+   * or `anonymous` policy. `false`: never limited (webhook senders, health monitors).
+   * Default: limited, with no policy of its own.
+   */
+  rateLimit?: RoutePolicyName | false;
+}
+
+/**
+ * Counts the request against its rate-limit policy and records the `RateLimit-Policy` to send;
+ * a 429 is thrown before the handler runs (nothing read, written or streamed).
+ */
+async function limit(c: RequestContext<Params>, method: string, rt: Runtime, state: DispatchState, route: RoutePolicyName | undefined) {
+  state.rateLimitPolicy = await rt.limiter.check({ request: c.request, method, route, user: () => c.user() });
+}
+
+export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P>, options: RouteOptions = {}): Record<Method, NextRouteHandler> {
   const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => handlers[m]);
   const allowed: Method[] = METHODS.filter((m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)));
+  const limited = options.rateLimit !== false;
+  const routePolicy = options.rateLimit || undefined;
 
   return everyMethod(
-    wrap<P>(async (c, method, rt) => {
+    wrap<P>(async (c, method, rt, state) => {
+      // Before the method gate, so a 405 counts (and says so) too; a preflight never does. A
+      // method the route lacks never touches its own policy.
+      if (limited && method !== "OPTIONS") await limit(c, method, rt, state, allowed.includes(method as Method) ? routePolicy : undefined);
       const answered = methodGate(c.request, method, allowed, rt);
       if (answered) return answered;
       const handler = (method === "HEAD" ? handlers.GET : handlers[method as HandledMethod])!;
@@ -240,7 +284,9 @@ function errorResponse(err: unknown, c: RequestContext<Params>, userId: string |
 /** Every method, OPTIONS included, answers 404: for the `/api/[...slug]` catch-all. */
 export function notFoundRoute(): Record<Method, NextRouteHandler> {
   return everyMethod(
-    wrap((c) => {
+    wrap(async (c, method, rt, state) => {
+      // Probing unknown paths counts like any other request (a preflight does not).
+      if (method !== "OPTIONS") await limit(c, method, rt, state, undefined);
       throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
     }),
   );

@@ -30,4 +30,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       },
     });
   },
-});
+}, { rateLimit: "post-writes" });

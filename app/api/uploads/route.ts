@@ -10,4 +10,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const input = await parseJson(c.request, createUploadInput(allowedTypes, maxBytes), c.config.maxJsonBytes);
     return json(await createUpload(c.db(), c.config, c.url.origin, user.id, input), { status: 201 });
   },
-});
+}, { rateLimit: "uploads" });

@@ -16,4 +16,6 @@ const s3 =
     return getObject(c.env.BUCKET, key);
   };
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({ PUT: s3("put"), GET: s3("get") });
+// Not rate limited: it stands in for the object store (R2 limits nothing per client either), and
+// a multipart upload sends its parts here by the hundred.
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({ PUT: s3("put"), GET: s3("get") }, { rateLimit: false });

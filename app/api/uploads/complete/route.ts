@@ -9,4 +9,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const { key } = await parseJson(c.request, completeUploadInput, c.config.maxJsonBytes);
     return json(await completeUpload(c.db(), c.env.BUCKET, user.id, key));
   },
-});
+}, { rateLimit: "uploads" });
