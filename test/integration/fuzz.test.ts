@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, useWorker } from "./harness";
-import { describeRequest, fuzzRequest, judge, send, type FuzzFigures, type FuzzWorld } from "./fuzz-requests";
+import { describeRequest, fuzzRequest, judge, send, type FuzzFigures, type FuzzRequest, type FuzzWorld } from "./fuzz-requests";
 import { operationsOf, type OpenApiDoc } from "./openapi-model";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 11);
@@ -49,15 +49,20 @@ describe("fuzz: hostile requests from the OpenAPI document", () => {
   it(`${RUNS} requests (seed ${SEED}): no 5xx, every error problem+json with its request id`, { timeout: Math.max(60_000, RUNS * 200) }, async () => {
     const figures: FuzzFigures = { seed: SEED, requests: 0, statuses: {}, serverErrors: 0, operations: {}, durationMs: 0 };
     const started = performance.now();
+    let recent: FuzzRequest[] = [];
     await fc.assert(
       fc.asyncProperty(fuzzRequest(world), async (r) => {
-        const res = await send(w.url(), r);
+        const res = await send(w.url(), r).catch((err: Error) => {
+          // A dropped connection is a failure too: say what came just before it.
+          throw new Error(`${err.message}\n  request: ${describeRequest(r)}\n  after: ${recent.map(describeRequest).join("\n    ")}\n  logs: ${w.logs().slice(-5).join("\n    ")}`);
+        });
+        recent = [r, ...recent].slice(0, 3);
         figures.requests++;
         figures.statuses[res.status] = (figures.statuses[res.status] ?? 0) + 1;
         if (res.status >= 500) figures.serverErrors++;
         figures.operations[r.aim] = (figures.operations[r.aim] ?? 0) + 1;
         const wrong = judge(r, res);
-        if (wrong) throw new Error(`${wrong}\n  request: ${describeRequest(r)}`);
+        if (wrong) throw new Error(`${wrong}\n  request: ${describeRequest(r)}\n  response: ${res.status} ${JSON.stringify(res.headers)} ${res.body.toString("utf8").slice(0, 300)}`);
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: RUNS > 1000 },
     );
