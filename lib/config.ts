@@ -5,6 +5,8 @@
  * sees the same object on every request), so the per-request cost is one WeakMap lookup.
  */
 
+import type { FaultOptions } from "./db/faults";
+
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot know them: declared here. */
 export interface Secrets {
   AUTH_SECRET?: string;
@@ -36,6 +38,10 @@ export interface Secrets {
   CHAT_LOCAL_DELAY_MS?: string;
   CHAT_LOCAL_THINK_MS?: string;
   CHAT_LOCAL_FAIL_AFTER?: string;
+  /** Longest wait for the model's next piece (first delta included) before an error frame (default 30000). */
+  CHAT_PROVIDER_TIMEOUT_MS?: string;
+  /** Development only: every D1 batch fails at this 1-based statement (lib/db/faults.ts). */
+  FAULT_D1_BATCH_STATEMENT?: string;
   /** Workers AI binding, used when CHAT_PROVIDER=workers-ai. */
   AI?: Ai;
 }
@@ -53,6 +59,11 @@ export interface Config {
   auth: {
     /** HS256 secret; the built-in dev secret in development when none is set. */
     secret: string | undefined;
+    /**
+     * True while tokens are signed with the public built-in dev secret (development, no
+     * AUTH_SECRET). Only then may anything hand out tokens over HTTP (the dev token route).
+     */
+    usesDevSecret: boolean;
     jwksUrl: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
@@ -86,8 +97,12 @@ export interface Config {
     openaiBaseUrl: string;
     model: string | undefined;
     pingIntervalMs: number;
+    /** Longest silence from the model (before its first delta or between two) before giving up. */
+    providerTimeoutMs: number;
     local: { delayMs: number; thinkMs: number; failAfter: number | undefined };
   };
+  /** Development-only fault injection (lib/db/faults.ts); always off outside development. */
+  faults: FaultOptions;
 }
 
 /**
@@ -139,6 +154,7 @@ export function resolveConfig(env: Env): Config {
     logLevel: level && LOG_LEVELS.includes(level) ? level : "info",
     auth: {
       secret: str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
+      usesDevSecret: development && str(env.AUTH_SECRET) === undefined,
       jwksUrl: str(env.AUTH_JWKS_URL),
       issuer: str(env.AUTH_ISSUER),
       audience: str(env.AUTH_AUDIENCE),
@@ -168,11 +184,15 @@ export function resolveConfig(env: Env): Config {
       openaiBaseUrl: str(env.OPENAI_BASE_URL) ?? "https://api.openai.com/v1",
       model: str(env.CHAT_MODEL),
       pingIntervalMs: positiveInt(env.CHAT_PING_INTERVAL_MS, 15000),
+      providerTimeoutMs: positiveInt(env.CHAT_PROVIDER_TIMEOUT_MS, 30000),
       local: {
         delayMs: positiveInt(env.CHAT_LOCAL_DELAY_MS, 40),
         thinkMs: positiveInt(env.CHAT_LOCAL_THINK_MS, 0),
         failAfter: str(env.CHAT_LOCAL_FAIL_AFTER) === undefined ? undefined : positiveInt(env.CHAT_LOCAL_FAIL_AFTER, 0),
       },
+    },
+    faults: {
+      d1BatchStatement: development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
     },
   };
 }

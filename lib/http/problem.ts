@@ -12,6 +12,8 @@ export interface ProblemInit {
   detail?: string;
   errors?: FieldErrors;
   headers?: HeadersInit;
+  /** What caused a 5xx answer: logged with it, never sent. */
+  cause?: unknown;
 }
 
 const TITLES: Record<number, string> = {
@@ -63,7 +65,15 @@ export function problemResponse(status: number, init: ProblemInit, requestId: st
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-export const badRequest = (detail: string, errors?: FieldErrors, type = "bad-request") =>
+/**
+ * A 400 problem.
+ *
+ * @example
+ * ```ts
+ * throw badRequest({ detail: "The request body is not valid JSON.", type: "malformed-json" });
+ * ```
+ */
+export const badRequest = ({ detail, errors, type = "bad-request" }: { detail: string; errors?: FieldErrors; type?: string }) =>
   new HttpError(400, { type, detail, errors });
 export const notFound = (detail = "The requested resource does not exist.") =>
   new HttpError(404, { type: "not-found", detail });

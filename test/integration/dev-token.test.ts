@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { problem, useWorker } from "./harness";
 
-describe("in development", () => {
-  const w = useWorker();
+describe("in development, signing with the built-in dev secret (no AUTH_SECRET)", () => {
+  const w = useWorker({ devSecret: true });
 
   it("issues a working token, for demo-user or a given sub", async () => {
     const res = await w.fetch("/api/dev/token", { method: "POST" });
@@ -21,6 +21,27 @@ describe("in development", () => {
     const res = await w.fetch("/api/dev/token", { method: "POST", headers: { "content-type": "application/json" }, body: '{"sub":"../x y"}' });
     expect(res.status).toBe(400);
     expect((await problem(res)).errors).toHaveProperty("sub");
+  });
+});
+
+describe("in development with a real AUTH_SECRET set", () => {
+  // The harness sets AUTH_SECRET: the route would mint tokens valid for that real secret.
+  const w = useWorker();
+
+  it("does not exist: no HTTP endpoint hands out tokens for a real secret", async () => {
+    for (const init of [{ method: "POST" }, { method: "POST", headers: { "content-type": "application/json" }, body: '{"sub":"alice"}' }]) {
+      const res = await w.fetch("/api/dev/token", init);
+      expect(res.status).toBe(404);
+      await problem(res);
+    }
+  });
+
+  it("a token signed with the public dev secret is refused", async () => {
+    const { SignJWT } = await import("jose");
+    const { DEV_AUTH_SECRET } = await import("@/lib/config");
+    const jwt = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("mallory").setExpirationTime("1h").sign(new TextEncoder().encode(DEV_AUTH_SECRET));
+    const res = await w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
+    expect(res.status).toBe(401);
   });
 });
 
