@@ -271,6 +271,8 @@ export interface FuzzFigures {
   /** Documented operations ("METHOD /template") aimed at, with counts. */
   operations: Record<string, number>;
   durationMs: number;
+  /** The five slowest requests (for finding costly inputs; never asserted on). */
+  slowest: { ms: number; status: number; request: string }[];
 }
 
 /** A short description of a request for failure messages (bodies and long values cut). */

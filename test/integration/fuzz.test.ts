@@ -47,16 +47,19 @@ beforeAll(async () => {
 
 describe("fuzz: hostile requests from the OpenAPI document", () => {
   it(`${RUNS} requests (seed ${SEED}): no 5xx, every error problem+json with its request id`, { timeout: Math.max(60_000, RUNS * 200) }, async () => {
-    const figures: FuzzFigures = { seed: SEED, requests: 0, statuses: {}, serverErrors: 0, operations: {}, durationMs: 0 };
+    const figures: FuzzFigures = { seed: SEED, requests: 0, statuses: {}, serverErrors: 0, operations: {}, durationMs: 0, slowest: [] };
     const started = performance.now();
     let recent: FuzzRequest[] = [];
     await fc.assert(
       fc.asyncProperty(fuzzRequest(world), async (r) => {
+        const sent = performance.now();
         const res = await send(w.url(), r).catch((err: Error) => {
           // A dropped connection is a failure too: say what came just before it.
           throw new Error(`${err.message}\n  request: ${describeRequest(r)}\n  after: ${recent.map(describeRequest).join("\n    ")}\n  logs: ${w.logs().slice(-5).join("\n    ")}`);
         });
         recent = [r, ...recent].slice(0, 3);
+        const ms = Math.round(performance.now() - sent);
+        figures.slowest = [...figures.slowest, { ms, request: describeRequest(r).slice(0, 300), status: res.status }].sort((a, b) => b.ms - a.ms).slice(0, 5);
         figures.requests++;
         figures.statuses[res.status] = (figures.statuses[res.status] ?? 0) + 1;
         if (res.status >= 500) figures.serverErrors++;
@@ -68,6 +71,7 @@ describe("fuzz: hostile requests from the OpenAPI document", () => {
     );
     figures.durationMs = Math.round(performance.now() - started);
     console.log(`fuzz: ${figures.requests} requests, seed ${SEED}, ${figures.serverErrors} × 5xx, ${(figures.durationMs / 1000).toFixed(1)} s; statuses ${JSON.stringify(figures.statuses)}`);
+    for (const slow of figures.slowest) console.log(`  slow: ${slow.ms} ms ${slow.status} ${slow.request}`);
     if (process.env.FUZZ_REPORT) writeFileSync(process.env.FUZZ_REPORT, JSON.stringify(figures, null, 2));
 
     // Every documented operation was aimed at (the seed is fixed, so this is deterministic).
