@@ -207,12 +207,16 @@ export function fuzzRequest(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
   });
 }
 
-/** Sends `r` as written (no normalisation) on a fresh connection and reads the whole answer. */
+/**
+ * Sends `r` as written (no normalisation) on a fresh connection and reads the whole answer.
+ * Answers may carry long headers (a redirect's Location repeats a long path), so the client
+ * accepts up to 1 MiB of them rather than Node's 16 KiB default.
+ */
 export function send(base: URL, r: FuzzRequest, timeoutMs = 30_000): Promise<FuzzResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...r.headers, connection: "close" };
     if (r.body && !r.chunked) headers["content-length"] = String(r.body.length);
-    const req = request({ host: base.hostname, port: base.port, method: r.method, path: r.target, headers, agent: false, timeout: timeoutMs }, (res) => {
+    const req = request({ host: base.hostname, port: base.port, method: r.method, path: r.target, headers, agent: false, timeout: timeoutMs, maxHeaderSize: 1024 * 1024 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -232,7 +236,8 @@ export function send(base: URL, r: FuzzRequest, timeoutMs = 30_000): Promise<Fuz
 /** The path the Worker routes on (dot segments resolved, as URL parsing does). */
 const routedPath = (target: string) => {
   try {
-    return new URL(target, "http://x").pathname;
+    // An origin-form target follows the authority: "//api" is a path here, not a host.
+    return new URL(`http://x${target}`).pathname;
   } catch {
     return target;
   }
