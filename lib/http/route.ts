@@ -19,7 +19,6 @@ import { createDb, type Db } from "../db/client";
 import { workerContextFor } from "./context";
 import { cacheControl } from "./cache";
 import { cors, type CorsPolicy } from "./cors";
-import { drainUnreadBody } from "./drain";
 import { createLogger, serializeError, type Logger } from "./log";
 import { HttpError, problemResponse } from "./problem";
 import { requestIdFor } from "./request-id";
@@ -170,7 +169,6 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
     } catch (err) {
       response = errorResponse(err, c, userId);
     }
-    await drainUnreadBody(request, rt.config.maxJsonBytes);
 
     return stampResponse(response, request, requestId, rt, session?.getBookmark() ?? null);
   };
