@@ -11,6 +11,7 @@
  */
 import type { Env } from "./lib/config";
 import { serveCached } from "./lib/http/serve-cached";
+import { drainUnreadBody } from "./lib/http/unread-body";
 import { bindWorkerContext } from "./lib/http/context";
 import { runDailyMaintenance } from "./lib/maintenance/daily";
 import { createRouter } from "./lib/http/router";
@@ -32,22 +33,11 @@ type Fetch = (request: Request, env: CloudflareEnv, ctx: ExecutionContext) => Pr
 
 export default {
   async fetch(request, env, ctx) {
-    const url = new URL(request.url);
-    // Static and time-revalidated API routes: Next's incremental cache holds the body, the
-    // Worker sets the per-request headers around it (either path, lean or not).
-    if (router.cached(url.pathname)) return serveCached(request, env as Env, (req) => openNext(req, env, ctx));
-    if ((env as { ROUTEFLARE_LEAN_PATH?: string }).ROUTEFLARE_LEAN_PATH !== "false") {
-      const match = router.match(url.pathname);
-      // Route modules export one wrapper for every method; it dispatches on request.method,
-      // so GET stands in for methods no module exports (they get 405 + Allow).
-      const handler = match && (match.module[request.method as keyof typeof match.module] ?? match.module.GET);
-      if (match && handler) {
-        // The route wrapper finds env/ctx here (no AsyncLocalStorage needed on this path).
-        bindWorkerContext(request, { env, ctx, url });
-        return handler(request, { params: Promise.resolve(match.params) });
-      }
-    }
-    return openNext(request, env, ctx);
+    const response = await route(request, env, ctx);
+    // A request body the handler did not read is drained before the answer goes out
+    // (lib/http/unread-body.ts says why).
+    await drainUnreadBody(request);
+    return response;
   },
 
   // The Cron Trigger in wrangler.toml: prune what only grows (lib/maintenance/daily.ts).
@@ -56,6 +46,26 @@ export default {
     await runDailyMaintenance(env as Env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<CloudflareEnv>;
+
+/** Which code answers: the cached-route front, a lean-path route module, or OpenNext. */
+async function route(request: Request, env: CloudflareEnv, ctx: ExecutionContext): Promise<Response> {
+  const url = new URL(request.url);
+  // Static and time-revalidated API routes: Next's incremental cache holds the body, the
+  // Worker sets the per-request headers around it (either path, lean or not).
+  if (router.cached(url.pathname)) return serveCached(request, env as Env, (req) => openNext(req, env, ctx));
+  if ((env as { ROUTEFLARE_LEAN_PATH?: string }).ROUTEFLARE_LEAN_PATH !== "false") {
+    const match = router.match(url.pathname);
+    // Route modules export one wrapper for every method; it dispatches on request.method,
+    // so GET stands in for methods no module exports (they get 405 + Allow).
+    const handler = match && (match.module[request.method as keyof typeof match.module] ?? match.module.GET);
+    if (match && handler) {
+      // The route wrapper finds env/ctx here (no AsyncLocalStorage needed on this path).
+      bindWorkerContext(request, { env, ctx, url });
+      return handler(request, { params: Promise.resolve(match.params) });
+    }
+  }
+  return openNext(request, env, ctx);
+}
 
 async function openNext(request: Request, env: CloudflareEnv, ctx: ExecutionContext): Promise<Response> {
   // Loaded on first use: OpenNext's worker sets up an AsyncLocalStorage, its middleware and

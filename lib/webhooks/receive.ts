@@ -1,5 +1,5 @@
 /**
- * The one request flow behind every webhook route (contract §5):
+ * The one request flow behind every webhook route:
  *
  * 1. No usable secret configured → 503 `webhook-not-configured` (an error log line names the
  *    var). The sender keeps retrying, so nothing is lost while the secret is being set, and

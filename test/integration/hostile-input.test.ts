@@ -87,11 +87,12 @@ describe("any JSON key is just a key", () => {
     expect((await problem(res)).errors).toHaveProperty(["messages.0.constructor"]);
   });
 
-  it("query parameters of any name → 400 naming them", async () => {
+  it("query parameters of any name are ignored when unknown, and never break a 400 naming a bad one", async () => {
     for (const key of PROTO_KEYS) {
-      const res = await w.fetch(`/api/posts?${encodeURIComponent(key)}=1`);
+      expect((await w.fetch(`/api/posts?${encodeURIComponent(key)}=1`)).status).toBe(200);
+      const res = await w.fetch(`/api/posts?${encodeURIComponent(key)}=1&limit=0`);
       expect(res.status).toBe(400);
-      expect((await problem(res)).errors).toHaveProperty([key]);
+      expect(Object.keys((await problem(res)).errors ?? {})).toEqual(["limit"]);
     }
   });
 });
@@ -147,28 +148,6 @@ function raw(opts: { method: string; path: string; headers: Record<string, strin
   });
 }
 
-describe("If-Match with no value", () => {
-  it("matches nothing: PUT, PATCH and DELETE answer 412 and write nothing", async () => {
-    const post = await createPost();
-    const auth = (await bearer("alice")).authorization;
-    const body = Buffer.from(JSON.stringify({ title: "Changed", content: "Changed", published: true }));
-    for (const method of ["PUT", "PATCH", "DELETE"]) {
-      const res = await raw({
-        method,
-        path: `/api/posts/${post.id}`,
-        headers: { authorization: auth, "if-match": "", ...(method !== "DELETE" && { "content-type": "application/json", "content-length": String(body.length) }) },
-        body: method === "DELETE" ? undefined : body,
-      });
-      expect(res.status).toBe(412);
-      const p = JSON.parse(res.body) as { type: string; requestId: string };
-      expect(p.type).toBe("/problems/precondition-failed");
-      expect(p.requestId).toBe(res.headers["x-request-id"]);
-    }
-    const row = await (await w.env()).DB.prepare("SELECT title, version FROM posts WHERE id = ?").bind(post.id).first();
-    expect(row).toEqual({ title: "Original", version: 1 });
-  });
-});
-
 describe("errors that are not outages", () => {
   it("a D1 constraint error is a 500 (no Retry-After, nothing kept), not 'storage unavailable'", async () => {
     // A trigger that refuses every insert: D1 reports it as a constraint failure.
@@ -215,4 +194,30 @@ describe("a compare-and-set that keeps losing", () => {
     const row = await (await w.env()).DB.prepare("SELECT title, version FROM posts WHERE id = ?").bind(post.id).first();
     expect(row).toEqual({ title: "Original", version: 1 });
   });
+});
+
+describe("an answer given without reading a large chunked body", () => {
+  // ~250 KB in small chunks without Content-Length, to routes that answer from the method, path or
+  // headers alone (405, 404, 401). Without draining, the local server dropped the connection
+  // ("Network connection lost", a 500) for most such requests.
+  const body = Buffer.alloc(250 * 1024, "a");
+  const cases = [
+    { method: "PATCH", path: "/api/health", status: 405 },
+    { method: "PATCH", path: "/api/no/such/route", status: 404 },
+    { method: "PATCH", path: "/api/../api/health", status: 405 },
+    { method: "PATCH", path: "/api/posts/01JD0000000000000000000000", status: 401 },
+  ];
+  for (const { method, path, status } of cases) {
+    it(`${method} ${path} → ${status} problem, every time`, async () => {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          raw({ method, path, headers: { "content-type": "application/json", "transfer-encoding": "chunked" }, body, chunkSize: i % 2 ? 512 : 1024 }),
+        ),
+      );
+      for (const res of results) {
+        expect(res.status).toBe(status);
+        expect((JSON.parse(res.body) as { requestId: string }).requestId).toBe(res.headers["x-request-id"]);
+      }
+    });
+  }
 });

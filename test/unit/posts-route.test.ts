@@ -51,4 +51,21 @@ describe("posts route handlers", () => {
     expect(Object.keys(body.errors).sort()).toEqual(["content", "title"]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM posts").first()).toEqual({ n: 0 });
   });
+
+  it("an If-Match with no entity tag in it (empty, or only commas and spaces) matches nothing: 412, nothing written", async () => {
+    const created = await postsRoute.POST(
+      new Request("https://api.test/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await auth("u1")) }, body: '{"title":"Hi","content":"there"}' }),
+      noParams,
+    );
+    const { id } = (await created.json()) as { id: string };
+    const params = { params: Promise.resolve({ id }) };
+    for (const ifMatch of ["", " ", ",", " , ,"]) {
+      const headers = { "content-type": "application/json", "if-match": ifMatch, ...(await auth("u1")) };
+      const put = await postRoute.PUT(new Request(`https://api.test/api/posts/${id}`, { method: "PUT", headers, body: '{"title":"X","content":"Y","published":true}' }), params);
+      const patch = await postRoute.PATCH(new Request(`https://api.test/api/posts/${id}`, { method: "PATCH", headers, body: '{"title":"X"}' }), params);
+      const del = await postRoute.DELETE(new Request(`https://api.test/api/posts/${id}`, { method: "DELETE", headers }), params);
+      expect([put.status, patch.status, del.status]).toEqual([412, 412, 412]);
+    }
+    expect(await env.DB.prepare("SELECT title, version FROM posts WHERE id = ?").bind(id).first()).toEqual({ title: "Hi", version: 1 });
+  });
 });
