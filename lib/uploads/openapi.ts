@@ -1,15 +1,21 @@
 import * as z from "zod";
+import { resolveConfig, type Env } from "../config";
 import type { Operation } from "../openapi/operation";
-import { completedUpload, completeUploadInput, createUploadDoc, presignedUpload } from "./schemas";
+import { completedUpload, completeUploadInput, createUploadInput, presignedUpload } from "./schemas";
+
+// The document is rendered at build time, with no deployment's vars: it shows the defaults.
+const defaults = resolveConfig({} as Env).uploads;
 
 export const uploadOperations: Operation[] = [
   {
     method: "post",
     path: "/api/uploads",
     summary: "Get a presigned PUT URL to upload one file straight to R2",
+    description:
+      "`contentType` and `size` are shown with the default limits; a deployment changes them with UPLOAD_ALLOWED_TYPES (comma-separated) and UPLOAD_MAX_BYTES.",
     tags: ["uploads"],
     auth: "required",
-    body: createUploadDoc,
+    body: createUploadInput(defaults.allowedTypes, defaults.maxBytes),
     responses: { 201: { description: "Where and how to PUT the file (send exactly `headers`)", schema: presignedUpload } },
     problems: [503],
   },

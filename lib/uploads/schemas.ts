@@ -3,23 +3,17 @@ import * as z from "zod";
 export const createUploadInput = (allowedTypes: readonly string[], maxBytes: number) =>
   z.strictObject({
     filename: z.string().min(1, "Must be 1-1024 characters.").max(1024, "Must be 1-1024 characters."),
+    // Case and surrounding spaces do not matter; the enum is what the OpenAPI document lists.
     contentType: z
-      .string()
-      .transform((s) => s.trim().toLowerCase())
-      .refine((t) => allowedTypes.includes(t), { message: `Must be one of: ${allowedTypes.join(", ")}.` }),
+      .preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(allowedTypes as [string, ...string[]], { error: `Must be one of: ${allowedTypes.join(", ")}.` }))
+      .describe("One of UPLOAD_ALLOWED_TYPES (configurable)"),
     size: z
       .number({ error: "Must be a whole number of bytes." })
       .int("Must be a whole number of bytes.")
       .min(1, `Must be from 1 to ${maxBytes} bytes.`)
-      .max(maxBytes, `Must be from 1 to ${maxBytes} bytes.`),
+      .max(maxBytes, `Must be from 1 to ${maxBytes} bytes.`)
+      .describe("Bytes, at most UPLOAD_MAX_BYTES (configurable)"),
   });
-
-/** The shape for documentation (the limits come from config at run time). */
-export const createUploadDoc = z.strictObject({
-  filename: z.string().min(1).max(1024),
-  contentType: z.string().describe("One of UPLOAD_ALLOWED_TYPES"),
-  size: z.number().int().min(1).describe("Bytes, at most UPLOAD_MAX_BYTES"),
-});
 
 export const completeUploadInput = z.strictObject({ key: z.string().min(1, "Required.").max(1024, "Too long.") });
 

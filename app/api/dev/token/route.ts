@@ -1,12 +1,8 @@
-import * as z from "zod";
 import { signDevToken } from "@/lib/auth/dev-token";
+import { devTokenRequest } from "@/lib/auth/schemas";
 import { parseJson } from "@/lib/http/body";
 import { HttpError } from "@/lib/http/problem";
 import { defineRoute, json } from "@/lib/http/route";
-
-const devTokenRequest = z.strictObject({
-  sub: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, "sub must be 1-128 characters of [A-Za-z0-9._:@-].").default("demo-user"),
-});
 
 // Lets the demo pages get a token by themselves, and exists only while the Worker signs tokens
 // with its public built-in development secret (ENVIRONMENT=development and no AUTH_SECRET): such
