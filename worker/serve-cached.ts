@@ -29,7 +29,9 @@ import { ifNoneMatchHits } from "../lib/http/conditional";
 import { HttpError, problemResponse } from "../lib/http/problem";
 import { requestIdFor } from "../lib/http/request-id";
 import { clientBookmark } from "../lib/db/session";
-import { methodGate, runtimeFor, stampResponse, type Method } from "../lib/http/route";
+import { methodGate, type Method } from "../lib/http/methods";
+import { stampResponse } from "../lib/http/response-headers";
+import { runtimeFor } from "../lib/http/runtime";
 
 const METHODS: readonly Method[] = ["GET", "HEAD", "OPTIONS"];
 
@@ -61,7 +63,7 @@ export async function serveCached(request: Request, env: Env, next: (request: Re
     response = problemResponse(err.status, err.init, requestId);
   }
   // The copy has no D1 session of its own: the client's bookmark is still the newest it knows.
-  response = stampResponse(response, request, requestId, rt, clientBookmark(request));
+  response = stampResponse(response, { request, requestId, rt, bookmark: clientBookmark(request) });
   if (rateLimitPolicy) response.headers.set("ratelimit-policy", rateLimitPolicy);
   return response;
 

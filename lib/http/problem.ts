@@ -80,3 +80,6 @@ export const notFound = (detail = "The requested resource does not exist.") =>
   new HttpError(404, { type: "not-found", detail });
 export const forbidden = (detail = "You are not allowed to do this.") =>
   new HttpError(403, { type: "forbidden", detail });
+
+/** The 404 for a path no API route serves (also for routes switched off, such as dev-only ones). */
+export const noRouteMatches = (pathname: string) => new HttpError(404, { type: "not-found", detail: `No API route matches ${pathname}.` });
