@@ -1,7 +1,7 @@
 import { AwsV4Signer } from "aws4fetch";
 import { describe, expect, it } from "vitest";
 import { verifyPresignedRequest } from "@/lib/uploads/dev-s3";
-import { isOwnedBy, newUploadKey, ownerPrefix, sanitizeFilename } from "@/lib/uploads/keys";
+import { isOwnedBy, newUploadKey, ownerPrefix, parseUploadKey, sanitizeFilename } from "@/lib/uploads/keys";
 import { presign } from "@/lib/uploads/presign";
 
 // AWS's published example: "Example of a presigned URL" in the S3 SigV4 query-auth docs.
@@ -33,12 +33,12 @@ describe("SigV4 presigning against AWS's published example", () => {
   it("the dev endpoint's verifier accepts exactly that URL, and nothing altered", async () => {
     const signed = `${AWS.url}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=${AWS.signature}`;
     const at = Date.UTC(2013, 4, 24, 1);
-    await expect(verifyPresignedRequest(new Request(signed), new URL(signed), AWS, at)).resolves.toBeUndefined();
+    await expect(verifyPresignedRequest(new Request(signed), new URL(signed), { credentials: AWS, now: at })).resolves.toBeUndefined();
     const tampered = signed.replace("test.txt", "test2.txt");
-    await expect(verifyPresignedRequest(new Request(tampered), new URL(tampered), AWS, at)).rejects.toMatchObject({ status: 403 });
-    await expect(verifyPresignedRequest(new Request(signed, { method: "PUT" }), new URL(signed), AWS, at)).rejects.toMatchObject({ status: 403 });
+    await expect(verifyPresignedRequest(new Request(tampered), new URL(tampered), { credentials: AWS, now: at })).rejects.toMatchObject({ status: 403 });
+    await expect(verifyPresignedRequest(new Request(signed, { method: "PUT" }), new URL(signed), { credentials: AWS, now: at })).rejects.toMatchObject({ status: 403 });
     // Expired one second after its 86400 s.
-    await expect(verifyPresignedRequest(new Request(signed), new URL(signed), AWS, Date.UTC(2013, 4, 25, 0, 0, 1))).rejects.toMatchObject({ status: 403 });
+    await expect(verifyPresignedRequest(new Request(signed), new URL(signed), { credentials: AWS, now: Date.UTC(2013, 4, 25, 0, 0, 1) })).rejects.toMatchObject({ status: 403 });
   });
 
   it("presign() signs Content-Type and adds no checksum parameters", async () => {
@@ -81,8 +81,8 @@ describe("upload keys", () => {
       const key = newUploadKey("alice", name);
       expect(key).toMatch(/^uploads\/alice\/[0-9a-f]{32}\/[A-Za-z0-9._-]+$/);
       expect(key.split("/")).toHaveLength(4);
-      expect(isOwnedBy(key, "alice")).toBe(true);
-      expect(isOwnedBy(key, "alic")).toBe(false);
+      expect(isOwnedBy(parseUploadKey(key)!, "alice")).toBe(true);
+      expect(isOwnedBy(parseUploadKey(key)!, "alic")).toBe(false);
     }
     expect(ownerPrefix("../x")).toBe("uploads/~2E~2E~2Fx/");
     expect(ownerPrefix("a b")).not.toBe(ownerPrefix("a_b"));

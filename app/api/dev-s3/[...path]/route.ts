@@ -1,19 +1,45 @@
 import { HttpError } from "@/lib/http/problem";
 import { defineRoute, type Handler } from "@/lib/http/route";
-import { devObjectKey, getObject, putObject, verifyPresignedRequest } from "@/lib/uploads/dev-s3";
-import { devEndpointEnabled } from "@/lib/uploads/target";
+import * as s3 from "@/lib/uploads/dev-s3";
+import { bucketFor } from "@/lib/uploads/store";
+import { devCredentials, devEndpointEnabled } from "@/lib/uploads/target";
 
 type Params = { path: string[] };
 
-/** Local S3-compatible endpoint (development without R2 credentials only; else 404). */
-const s3 =
-  (op: "put" | "get"): Handler<Params> =>
+/**
+ * Local S3-compatible endpoint (development without R2 credentials only; else 404). The S3
+ * operation is chosen like S3 does, by method and query: `?uploads`, `?uploadId`, `?partNumber`.
+ */
+const endpoint =
+  (method: "PUT" | "GET" | "POST" | "DELETE"): Handler<Params> =>
   async (c) => {
     if (!devEndpointEnabled(c.config)) throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
-    const key = devObjectKey(c.params.path, c.config.uploads.r2.bucketName);
-    await verifyPresignedRequest(c.request, c.url);
-    if (op === "put") return putObject(c.request, c.env.BUCKET, key, c.config.uploads.maxBytes);
-    return getObject(c.env.BUCKET, key);
+    const key = s3.devObjectKey(c.params.path, c.config.uploads.r2.bucketName);
+    await s3.verifyPresignedRequest(c.request, c.url, { credentials: await devCredentials(c.config) });
+    const bucket = bucketFor(c.env, c.config);
+    const q = c.url.searchParams;
+    const uploadId = q.get("uploadId");
+    const { maxBytes, multipartMaxBytes } = c.config.uploads;
+    switch (method) {
+      case "PUT":
+        if (uploadId !== null) return s3.uploadPart(c.request, bucket, { key, url: c.url, maxBytes: Math.min(multipartMaxBytes, 5 * 1024 ** 3) });
+        return s3.putObject(c.request, bucket, { key, maxBytes });
+      case "GET":
+        return uploadId !== null ? s3.listParts(bucket, { key, uploadId }) : s3.getObject(bucket, key);
+      case "POST":
+        if (q.has("uploads")) return s3.createMultipart(c.request, bucket, key);
+        if (uploadId !== null) return s3.completeMultipart(c.request, bucket, { key, uploadId });
+        break;
+      case "DELETE":
+        if (uploadId !== null) return s3.abortMultipart(bucket, { key, uploadId });
+        break;
+    }
+    throw new HttpError(400, { type: "bad-request", detail: "This dev endpoint implements PutObject, GetObject and the multipart calls only." });
   };
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({ PUT: s3("put"), GET: s3("get") });
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({
+  PUT: endpoint("PUT"),
+  GET: endpoint("GET"),
+  POST: endpoint("POST"),
+  DELETE: endpoint("DELETE"),
+});
