@@ -170,6 +170,9 @@ async function s3Error(res: Response): Promise<Error> {
 
 export function s3Store(target: S3Target): ObjectStore & MultipartStore {
   const client = new AwsClient({ accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, service: "s3", region: target.region });
+  // Query-string signatures (like presigned URLs) for every call: accepted by every S3-compatible
+  // store, and the only kind the Worker's dev endpoint checks.
+  const call = (u: string, init: RequestInit) => client.fetch(u, { ...init, aws: { signQuery: true } });
   const url = (key: string, query: Record<string, string> = {}) => {
     const u = new URL(objectUrl(target, key));
     for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
@@ -177,17 +180,17 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
   };
   return {
     async head(key) {
-      const res = await client.fetch(url(key), { method: "HEAD" });
+      const res = await call(url(key), { method: "HEAD" });
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`S3 HEAD ${res.status}`);
       return { size: Number(res.headers.get("content-length")), etag: unquote(res.headers.get("etag") ?? ""), contentType: res.headers.get("content-type") ?? "" };
     },
     async delete(key) {
-      const res = await client.fetch(url(key), { method: "DELETE" });
+      const res = await call(url(key), { method: "DELETE" });
       if (!res.ok && res.status !== 404) throw await s3Error(res);
     },
     async create(key, { contentType }) {
-      const res = await client.fetch(url(key, { uploads: "" }), { method: "POST", headers: { "content-type": contentType } });
+      const res = await call(url(key, { uploads: "" }), { method: "POST", headers: { "content-type": contentType } });
       if (!res.ok) throw await s3Error(res);
       const uploadId = xmlValues(await res.text(), "UploadId")[0];
       if (!uploadId) throw new Error("S3 CreateMultipartUpload answered without an UploadId");
@@ -197,7 +200,7 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
       const parts: StoredPart[] = [];
       let marker = "0";
       for (;;) {
-        const res = await client.fetch(url(key, { uploadId, "max-parts": "1000", "part-number-marker": marker }), { method: "GET" });
+        const res = await call(url(key, { uploadId, "max-parts": "1000", "part-number-marker": marker }), { method: "GET" });
         if (!res.ok) throw await s3Error(res);
         const xml = await res.text();
         for (const block of xml.match(/<Part>[\s\S]*?<\/Part>/g) ?? []) {
@@ -210,14 +213,14 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
     },
     async complete(key, uploadId, parts) {
       const body = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${encodeXml(unquote(p.etag))}"</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
-      const res = await client.fetch(url(key, { uploadId }), { method: "POST", headers: { "content-type": "application/xml" }, body });
+      const res = await call(url(key, { uploadId }), { method: "POST", headers: { "content-type": "application/xml" }, body });
       if (!res.ok) throw await s3Error(res);
       // S3 may answer 200 and still report an error in the body.
       const text = await res.text();
       if (/<Error>/.test(text)) throw await s3Error(new Response(text, { status: 500 }));
     },
     async abort(key, uploadId) {
-      const res = await client.fetch(url(key, { uploadId }), { method: "DELETE" });
+      const res = await call(url(key, { uploadId }), { method: "DELETE" });
       if (!res.ok && res.status !== 404) throw await s3Error(res);
     },
   };
