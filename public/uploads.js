@@ -32,7 +32,11 @@ function put(url, headers, body, onProgress, inFlight) {
     xhr.open("PUT", url);
     for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
-    xhr.onload = () => (inFlight?.delete(xhr), xhr.status < 300 ? resolve(xhr.getResponseHeader("etag")) : reject(new Error(`store answered ${xhr.status}`)));
+    xhr.onload = () => {
+      inFlight?.delete(xhr);
+      if (xhr.status < 300) return resolve(xhr.getResponseHeader("etag"));
+      reject(Object.assign(new Error(`store answered ${xhr.status}`), { status: xhr.status }));
+    };
     xhr.onerror = () => (inFlight?.delete(xhr), reject(new Error("network error")));
     xhr.onabort = () => (inFlight?.delete(xhr), reject(new Error("paused")));
     xhr.send(body);
@@ -86,14 +90,16 @@ async function multipart(file) {
   status("uploading");
   const todo = [];
   for (let n = 1; n <= upload.partCount; n++) if (!done.has(n)) todo.push(n);
-  const urls = new Map();
-  async function urlFor(n) {
-    if (!urls.has(n)) {
-      const batch = todo.filter((m) => !urls.has(m) && m >= n).slice(0, SIGN_BATCH);
-      const { parts } = await api("POST", "/api/uploads/multipart/parts", { key: upload.key, uploadId: upload.uploadId, partNumbers: batch });
-      for (const p of parts) urls.set(p.partNumber, p);
+  const signing = new Map(); // partNumber → promise of its signed URL
+  const resigned = new Set();
+  function urlFor(n) {
+    if (!signing.has(n)) {
+      // Sign this part and the next unsigned ones in one call (the API takes up to 100).
+      const batch = [n, ...todo.filter((m) => !signing.has(m) && m !== n)].slice(0, SIGN_BATCH);
+      const signed = api("POST", "/api/uploads/multipart/parts", { key: upload.key, uploadId: upload.uploadId, partNumbers: batch });
+      for (const m of batch) signing.set(m, signed.then(({ parts }) => parts.find((p) => p.partNumber === m)));
     }
-    return urls.get(n);
+    return signing.get(n);
   }
   async function worker() {
     while (todo.length && !state.paused) {
@@ -105,6 +111,12 @@ async function multipart(file) {
         done.set(n, etag);
       } catch (err) {
         todo.unshift(n);
+        // A part URL signed long ago may have expired (403): sign it again, once.
+        if (err.status === 403 && !resigned.has(n)) {
+          resigned.add(n);
+          signing.delete(n);
+          continue;
+        }
         if (!state.paused) throw err;
       } finally {
         loading.delete(n);

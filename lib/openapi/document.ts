@@ -19,6 +19,7 @@ const PROBLEM_TITLES: Record<number, string> = {
   403: "Authenticated but not allowed",
   404: "Not found",
   405: "Method not allowed (see Allow)",
+  409: "Conflicts with the resource's state (see detail)",
   411: "Content-Length required",
   412: "If-Match did not match",
   413: "Body too large",

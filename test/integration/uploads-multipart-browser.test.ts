@@ -4,7 +4,10 @@
  * the downloaded bytes' SHA-256 equal to the file's.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ARTIFACTS, useBrowser } from "./browser";
 import { useWorker } from "./harness";
 
@@ -17,13 +20,21 @@ const partOf = (url: string) => Number(new URL(url).searchParams.get("partNumber
 describe("uploads demo page: multipart (Chromium)", () => {
   it("uploads 64 MiB in parallel parts, survives a reload mid-way without re-sending finished parts", { timeout: 240_000 }, async () => {
     const content = randomBytes(64 * MiB);
-    const file = { name: "dataset.pdf", mimeType: "application/pdf", buffer: content };
+    // Playwright hands files over 50 MB to the browser only by path.
+    const dir = mkdtempSync(join(tmpdir(), "upload-"));
+    const file = join(dir, "dataset.pdf");
+    writeFileSync(file, content);
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const page = await browser.newPage();
     const finished = new Set<number>();
+    const started = new Set<number>();
     let inFlight = 0;
     let maxInFlight = 0;
     page.on("request", (r) => {
-      if (r.method() === "PUT" && r.url().includes("partNumber=")) maxInFlight = Math.max(maxInFlight, ++inFlight);
+      if (r.method() === "PUT" && r.url().includes("partNumber=")) {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        started.add(partOf(r.url()));
+      }
     });
     const done = (r: { method(): string; url(): string }) => {
       if (r.method() === "PUT" && r.url().includes("partNumber=")) inFlight--;
@@ -52,6 +63,8 @@ describe("uploads demo page: multipart (Chromium)", () => {
     expect(await page.textContent("#parts")).toMatch(/^\d+\/13 parts$/);
     expect(maxInFlight).toBeGreaterThan(1);
     const beforeReload = new Set(finished);
+    // Parts in flight at the reload may or may not have reached the store: either is fine.
+    const unsure = [...started].filter((n) => !beforeReload.has(n));
 
     await page.reload();
     const resent: number[] = [];
@@ -66,7 +79,8 @@ describe("uploads demo page: multipart (Chromium)", () => {
 
     // No finished part was sent again; together the two sessions sent all 13.
     expect(resent.filter((n) => beforeReload.has(n))).toEqual([]);
-    expect(new Set([...beforeReload, ...resent]).size).toBe(13);
+    expect(resent.length).toBeLessThan(13);
+    expect(new Set([...beforeReload, ...unsure, ...resent]).size).toBe(13);
 
     const result = JSON.parse((await page.textContent("#result"))!) as { key: string; size: number; contentType: string };
     expect(result).toMatchObject({ size: content.length, contentType: "application/pdf" });
