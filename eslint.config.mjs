@@ -52,7 +52,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.mjs", "*.config.{ts,mjs}"],
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "*.config.{ts,mjs}"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
 );

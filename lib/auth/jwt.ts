@@ -13,7 +13,7 @@ export interface Authenticator {
   authenticate(request: Request): Promise<User | null>;
 }
 
-/** Clock skew accepted on `exp` and `nbf` (contract §3). */
+/** Clock skew accepted on `exp` and `nbf`: a token is honoured up to 30 s past expiry or before nbf. */
 const LEEWAY_SECONDS = 30;
 const REALM = 'Bearer realm="routeflare"';
 

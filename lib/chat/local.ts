@@ -12,7 +12,7 @@ import { sleep } from "./abortable";
 import { ChatProviderError, type ChatMessage, type ChatProvider } from "./types";
 
 export interface LocalProviderOptions {
-  /** Pause between deltas (contract: at least 20 ms). */
+  /** Pause between deltas: at least 20 ms, so a client sees a stream, not one burst. */
   delayMs?: number;
   /** Pause before the first delta, as a model "thinking" (exercises the SSE ping). */
   thinkMs?: number;

@@ -1,5 +1,5 @@
 /**
- * Webhook tables (contract §5). `webhook_events` is the idempotency ledger every scheme writes;
+ * Webhook tables. `webhook_events` is the idempotency ledger every scheme writes;
  * `orders` and `subscriptions` are the Stripe side effects. An event row and its side effect are
  * written in one D1 batch (lib/webhooks/record.ts), so either both exist or neither does.
  */

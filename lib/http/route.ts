@@ -1,5 +1,5 @@
 /**
- * The route wrapper every `app/api/**\/route.ts` uses: the cross-cutting rules of contract §1–§3
+ * The route wrapper every `app/api/**\/route.ts` uses: the rules every API response follows
  * live here once (request id, problem+json, 405 + Allow, CORS and preflight, auth, the D1
  * session and its bookmark, default Cache-Control, error logging).
  *

@@ -1,4 +1,4 @@
-/** The three webhook endpoints (contract §5): one scheme, secret list and event identity each. */
+/** The three webhook endpoints (GitHub, Stripe, Standard Webhooks): one scheme, secret list and event identity each. */
 import { defineWebhookEndpoint } from "./endpoint";
 import { githubScheme } from "./schemes/github";
 import { standardScheme } from "./schemes/standard";

@@ -1,5 +1,5 @@
 /**
- * The one request flow behind every webhook route (contract §5):
+ * The one request flow behind every webhook route:
  *
  * 1. No usable secret configured → 503 `webhook-not-configured` (an error log line names the
  *    var). The sender keeps retrying, so nothing is lost while the secret is being set, and
@@ -22,7 +22,7 @@ import type { VerifiedEvent, WebhookEndpoint } from "./endpoint";
 import { recordEvent } from "./record";
 import { WebhookConfigError, WebhookRejection, type SignedDelivery } from "./verifier";
 
-/** Contract §5: webhook bodies over 1 MiB are refused (exactly 1 MiB is fine). */
+/** Webhook bodies over 1 MiB are refused with 413 (exactly 1 MiB is fine). */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

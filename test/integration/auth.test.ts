@@ -1,4 +1,4 @@
-/** Contract §3: bearer JWTs, HS256 with AUTH_SECRET or RS256/ES256 from a JWKS, on the built Worker. */
+/** Bearer JWTs, HS256 with AUTH_SECRET or RS256/ES256 from a JWKS, on the built Worker. */
 import { createServer, type Server } from "node:http";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

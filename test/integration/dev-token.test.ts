@@ -1,6 +1,7 @@
 /** POST /api/dev/token: development only. */
 import { describe, expect, it } from "vitest";
-import { problem, useWorker } from "./harness";
+import { DEV_AUTH_SECRET } from "@/lib/config";
+import { problem, token, useWorker } from "./harness";
 
 describe("in development", () => {
   const w = useWorker();
@@ -34,9 +35,7 @@ describe("in production", () => {
   });
 
   it("a token signed with the public dev secret is refused", async () => {
-    const { SignJWT } = await import("jose");
-    const { DEV_AUTH_SECRET } = await import("@/lib/config");
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("mallory").setExpirationTime("1h").sign(new TextEncoder().encode(DEV_AUTH_SECRET));
+    const jwt = await token("mallory", { secret: DEV_AUTH_SECRET });
     const res = await w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
     expect(res.status).toBe(401);
   });

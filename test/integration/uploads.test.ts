@@ -1,5 +1,6 @@
-/** Contract §7: direct-to-R2 uploads, on the built Worker with its local S3-compatible endpoint. */
+/** Direct-to-R2 uploads, on the built Worker with its local S3-compatible endpoint. */
 import { describe, expect, it } from "vitest";
+import { countRows } from "../rows";
 import { bearer, problem, useWorker, type Harness } from "./harness";
 
 interface Presigned {
@@ -21,7 +22,7 @@ async function presignOk(w: Harness, body: { filename: string; contentType: stri
 async function complete(w: Harness, key: string, sub = "alice") {
   return w.fetch("/api/uploads/complete", { method: "POST", headers: { "content-type": "application/json", ...(await bearer(sub)) }, body: JSON.stringify({ key }) });
 }
-const countUploads = async (w: Harness) => (await (await w.env()).DB.prepare("SELECT count(*) AS n FROM uploads").first<{ n: number }>())!.n;
+const countUploads = (w: Harness) => countRows(w, "uploads");
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) % 256);
 
 describe("local development (no R2 credentials): presign → PUT → complete → download", () => {

@@ -9,6 +9,7 @@ import type { VerifiedEvent } from "@/lib/webhooks/endpoint";
 import { recordEvent, type NewWebhookEvent } from "@/lib/webhooks/record";
 import { identifyStripeEvent, stripeHandlers } from "@/lib/webhooks/stripe-events";
 import { WebhookRejection } from "@/lib/webhooks/verifier";
+import { countRows } from "../rows";
 
 const db = () => createDb(env.DB);
 const row = (id: string, status: "processed" | "ignored" = "processed"): NewWebhookEvent => ({
@@ -32,7 +33,7 @@ async function deliver(event: VerifiedEvent) {
   return recordEvent(d, { ...row(event.id), type: event.type, eventCreated: event.created }, effects);
 }
 
-const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+const count = (table: string) => countRows(env.DB, table);
 
 describe("recordEvent", () => {
   it("records once; the second call is a duplicate", async () => {
