@@ -99,7 +99,10 @@ function fixedBody(request: Request, maxBytes: number): { body: ReadableStream; 
   if (size > maxBytes) throw new HttpError(413, { type: "body-too-large", detail: `Objects are limited to ${maxBytes} bytes.` });
   if (!request.body) throw badRequest("No body.");
   const fixed = new FixedLengthStream(size);
-  return { body: fixed.readable, size, done: request.body.pipeTo(fixed.writable) };
+  const done = request.body.pipeTo(fixed.writable);
+  // Awaited after a successful store call; when the store call fails first, that error is the answer.
+  done.catch(() => {});
+  return { body: fixed.readable, size, done };
 }
 
 export async function putObject(request: Request, bucket: R2Bucket, options: { key: string; maxBytes: number }): Promise<Response> {

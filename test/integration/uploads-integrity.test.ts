@@ -166,6 +166,14 @@ describe("R2 failing (development fault switch UPLOAD_FAULTS=r2)", () => {
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
     await problem(res);
   });
+
+  it("multipart create → 503 + Retry-After and no declaration", async () => {
+    const res = await w.fetch("/api/uploads/multipart", { method: "POST", headers: await json("alice"), body: JSON.stringify({ filename: "a.pdf", contentType: "application/pdf", size: 6 << 20 }) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+    await problem(res);
+    expect(await rows(w)).toEqual([]);
+  });
 });
 
 describe("daily maintenance removes abandoned uploads", () => {
@@ -195,5 +203,21 @@ describe("daily maintenance removes abandoned uploads", () => {
     expect((await objects(w)).sort()).toEqual([done.key, recent.key].sort());
     const line = w.logs().find((l) => l.includes("maintenance done"));
     expect(JSON.parse(line!)).toMatchObject({ deleted: { uncompletedUploads: 2 } });
+  });
+
+  it("aborts multipart uploads started more than 24 h ago and never completed, parts and all", async () => {
+    const post = async (path: string, body: unknown) => w.fetch(path, { method: "POST", headers: await json("alice"), body: JSON.stringify(body) });
+    const started = async () => (await (await post("/api/uploads/multipart", { filename: "big.pdf", contentType: "application/pdf", size: 6 << 20 })).json()) as { key: string; uploadId: string };
+    const old = await started();
+    const fresh = await started();
+    const [part] = ((await (await post("/api/uploads/multipart/parts", { key: old.key, uploadId: old.uploadId, partNumbers: [1] })).json()) as { parts: { url: string; size: number }[] }).parts;
+    expect((await fetch(part!.url, { method: "PUT", body: new Uint8Array(part!.size) })).status).toBe(200);
+    await (await w.env()).DB.prepare("UPDATE uploads SET expires_at = ? WHERE key = ?").bind(Date.now() - 1000, old.key).run();
+
+    expect((await w.scheduled("17 3 * * *")).outcome).toBe("ok");
+    expect((await rows(w)).map((r) => r.key)).toEqual([fresh.key]);
+    expect(await objects(w)).toEqual([]);
+    const listed = await w.fetch(`/api/uploads/multipart?${new URLSearchParams(old)}`, { headers: await bearer("alice") });
+    expect(listed.status).toBe(404);
   });
 });

@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import type { Page } from "playwright-core";
 import { ARTIFACTS, useBrowser } from "./browser";
-import { useWorker } from "./harness";
+import { token, useWorker } from "./harness";
 
 const w = useWorker();
 const browser = useBrowser();
@@ -46,8 +47,9 @@ describe("uploads demo page: multipart (Chromium)", () => {
     page.on("requestfailed", done);
 
     await page.goto(new URL("/uploads", w.url()).toString());
-    await page.click("#dev-token");
-    await page.waitForFunction(() => (document.getElementById("token") as HTMLInputElement).value.split(".").length === 3);
+    // The page keeps the bearer token in localStorage (what its "Get a dev token" button fills in).
+    await page.evaluate((t) => localStorage.setItem("routeflare.token", t), await token("demo-user"));
+    await page.reload();
     await page.setInputFiles("#file", file);
     await page.click("#upload");
 
@@ -84,12 +86,64 @@ describe("uploads demo page: multipart (Chromium)", () => {
 
     const result = JSON.parse((await page.textContent("#result"))!) as { key: string; size: number; contentType: string };
     expect(result).toMatchObject({ size: content.length, contentType: "application/pdf" });
-    const token = await page.evaluate(() => localStorage.getItem("routeflare.token"));
-    const redirect = await w.fetch(`/api/uploads/${result.key}`, { headers: { authorization: `Bearer ${token}` }, redirect: "manual" });
+    const bearerToken = await page.evaluate(() => localStorage.getItem("routeflare.token"));
+    const redirect = await w.fetch(`/api/uploads/${result.key}`, { headers: { authorization: `Bearer ${bearerToken}` }, redirect: "manual" });
     expect(redirect.status).toBe(302);
     const downloaded = new Uint8Array(await (await fetch(redirect.headers.get("location")!)).arrayBuffer());
     expect(sha256(downloaded)).toBe(sha256(content));
     await page.waitForSelector("#download-link");
     await page.screenshot({ path: `${ARTIFACTS}/uploads-multipart.png`, fullPage: true });
+  });
+});
+
+describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
+  const partPuts = (page: Page, into: number[]) =>
+    page.on("requestfinished", (r) => {
+      if (r.method() === "PUT" && r.url().includes("partNumber=")) into.push(partOf(r.url()));
+    });
+
+  async function openWithFile(bytes: number) {
+    const dir = mkdtempSync(join(tmpdir(), "upload-"));
+    const file = join(dir, "notes.pdf");
+    writeFileSync(file, randomBytes(bytes));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const page = await browser.newPage();
+    await page.goto(new URL("/uploads", w.url()).toString());
+    await page.evaluate((t) => localStorage.setItem("routeflare.token", t), await token("demo-user"));
+    await page.reload();
+    await page.setInputFiles("#file", file);
+    return page;
+  }
+
+  it("pause stops sending parts; resume finishes the same upload", { timeout: 120_000 }, async () => {
+    const page = await openWithFile(30 * MiB);
+    const finished: number[] = [];
+    partPuts(page, finished);
+    await page.click("#upload");
+    await expect.poll(() => finished.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    await page.click("#pause");
+    expect(await page.textContent("#status")).toBe("paused");
+    const atPause = finished.length;
+    await page.waitForTimeout(1500);
+    expect(finished.length).toBe(atPause);
+    expect(await page.isEnabled("#resume")).toBe(true);
+    await page.click("#resume");
+    await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 90_000 });
+    expect(await page.textContent("#status")).toBe("done");
+    expect(new Set(finished).size).toBe(6);
+    const { results } = await (await w.env()).DB.prepare("SELECT count(*) AS n FROM uploads WHERE completed_at IS NOT NULL").all<{ n: number }>();
+    expect(results[0]!.n).toBe(1);
+  });
+
+  it("cancel aborts the upload: no declaration, no object, no parts left", { timeout: 120_000 }, async () => {
+    const page = await openWithFile(30 * MiB);
+    const finished: number[] = [];
+    partPuts(page, finished);
+    await page.click("#upload");
+    await expect.poll(() => finished.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    await page.click("#cancel");
+    await page.waitForFunction(() => document.getElementById("status")!.textContent === "cancelled");
+    await expect.poll(async () => (await (await w.env()).DB.prepare("SELECT count(*) AS n FROM uploads").first<{ n: number }>())!.n).toBe(0);
+    await expect.poll(async () => (await (await w.env()).BUCKET.list()).objects.map((o) => o.key)).toEqual([]);
   });
 });
