@@ -5,8 +5,12 @@
  * sees the same object on every request), so the per-request cost is one WeakMap lookup.
  */
 
+import type { FaultOptions } from "./db/faults";
+
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot know them: declared here. */
 export interface Secrets {
+  /** "false" sends /api/* through Next's full pipeline (to compare, or to rule the lean path out). */
+  ROUTEFLARE_LEAN_PATH?: string;
   AUTH_SECRET?: string;
   AUTH_JWKS_URL?: string;
   AUTH_ISSUER?: string;
@@ -29,10 +33,10 @@ export interface Secrets {
   /** Largest multipart upload in bytes (default 5 GiB). */
   UPLOAD_MULTIPART_MAX_BYTES?: string;
   /**
-   * Development only (ignored unless ENVIRONMENT=development): `r2` makes every call the upload
+   * Development only (ignored unless ENVIRONMENT=development): `on` makes every call the upload
    * routes make to the BUCKET binding throw, to show how the API answers when R2 is down.
    */
-  UPLOAD_FAULTS?: string;
+  FAULT_R2?: string;
   CHAT_PROVIDER?: string;
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;
@@ -43,6 +47,10 @@ export interface Secrets {
   CHAT_LOCAL_DELAY_MS?: string;
   CHAT_LOCAL_THINK_MS?: string;
   CHAT_LOCAL_FAIL_AFTER?: string;
+  /** Longest wait for the model's next piece (first delta included) before an error frame (default 30000). */
+  CHAT_PROVIDER_TIMEOUT_MS?: string;
+  /** Development only: every D1 batch fails at this 1-based statement (lib/db/faults.ts). */
+  FAULT_D1_BATCH_STATEMENT?: string;
   /** Workers AI binding, used when CHAT_PROVIDER=workers-ai. */
   AI?: Ai;
 }
@@ -57,9 +65,16 @@ export interface Config {
   corsAllowedOrigins: readonly string[];
   maxJsonBytes: number;
   logLevel: LogLevel;
+  /** `/api/*` is dispatched straight to the route modules (false: through Next's pipeline). */
+  leanPath: boolean;
   auth: {
     /** HS256 secret; the built-in dev secret in development when none is set. */
     secret: string | undefined;
+    /**
+     * True while tokens are signed with the public built-in dev secret (development, no
+     * AUTH_SECRET). Only then may anything hand out tokens over HTTP (the dev token route).
+     */
+    usesDevSecret: boolean;
     jwksUrl: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
@@ -97,8 +112,12 @@ export interface Config {
     openaiBaseUrl: string;
     model: string | undefined;
     pingIntervalMs: number;
+    /** Longest silence from the model (before its first delta or between two) before giving up. */
+    providerTimeoutMs: number;
     local: { delayMs: number; thinkMs: number; failAfter: number | undefined };
   };
+  /** Development-only fault injection (lib/db/faults.ts); always off outside development. */
+  faults: FaultOptions;
 }
 
 /**
@@ -148,8 +167,10 @@ export function resolveConfig(env: Env): Config {
     corsAllowedOrigins: list(env.CORS_ALLOWED_ORIGINS, ["http://localhost:3000", "http://localhost:8787"]),
     maxJsonBytes: positiveInt(env.MAX_JSON_BYTES, 1024 * 1024),
     logLevel: level && LOG_LEVELS.includes(level) ? level : "info",
+    leanPath: str(env.ROUTEFLARE_LEAN_PATH) !== "false",
     auth: {
       secret: str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
+      usesDevSecret: development && str(env.AUTH_SECRET) === undefined,
       jwksUrl: str(env.AUTH_JWKS_URL),
       issuer: str(env.AUTH_ISSUER),
       audience: str(env.AUTH_AUDIENCE),
@@ -166,7 +187,7 @@ export function resolveConfig(env: Env): Config {
       maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
       multipartMaxBytes: positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3),
       urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
-      failR2: development && list(env.UPLOAD_FAULTS, []).includes("r2"),
+      failR2: development && str(env.FAULT_R2) === "on",
       r2: {
         accountId: str(env.R2_ACCOUNT_ID),
         accessKeyId: str(env.R2_ACCESS_KEY_ID),
@@ -181,11 +202,15 @@ export function resolveConfig(env: Env): Config {
       openaiBaseUrl: str(env.OPENAI_BASE_URL) ?? "https://api.openai.com/v1",
       model: str(env.CHAT_MODEL),
       pingIntervalMs: positiveInt(env.CHAT_PING_INTERVAL_MS, 15000),
+      providerTimeoutMs: positiveInt(env.CHAT_PROVIDER_TIMEOUT_MS, 30000),
       local: {
         delayMs: positiveInt(env.CHAT_LOCAL_DELAY_MS, 40),
         thinkMs: positiveInt(env.CHAT_LOCAL_THINK_MS, 0),
         failAfter: str(env.CHAT_LOCAL_FAIL_AFTER) === undefined ? undefined : positiveInt(env.CHAT_LOCAL_FAIL_AFTER, 0),
       },
+    },
+    faults: {
+      d1BatchStatement: development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
     },
   };
 }

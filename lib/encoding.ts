@@ -54,6 +54,10 @@ export function base64UrlToBytes(text: string): Bytes | null {
 }
 
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return sha256HexOfBytes(new TextEncoder().encode(text));
+}
+
+export async function sha256HexOfBytes(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -11,7 +11,7 @@ const SOURCES = [
   "lib",
   "public",
   "drizzle",
-  "worker.ts",
+  "worker",
   "next.config.ts",
   "open-next.config.ts",
   "wrangler.toml",

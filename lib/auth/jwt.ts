@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Config } from "../config";
 import { HttpError } from "../http/problem";
+import { parseBearer } from "./bearer";
 
 export interface User {
   /** The token's `sub`. */
@@ -9,15 +10,39 @@ export interface User {
 }
 
 export interface Authenticator {
-  /** `null` when the request carries no bearer token; throws 401 for a bad one. */
+  /**
+   * `null` when the request carries no bearer token; throws 401 for a bad one, and 503 when
+   * tokens cannot be checked right now (JWKS unreachable, or the JWKS settings incomplete).
+   */
   authenticate(request: Request): Promise<User | null>;
+  /** Throws the 503 of an incomplete JWKS configuration (so a route needing a user says why). */
+  assertConfigured(): void;
 }
 
 /** Clock skew accepted on `exp` and `nbf`: a token is honoured up to 30 s past expiry or before nbf. */
 const LEEWAY_SECONDS = 30;
+/** A token must say who it is for and when it stops working: without either it is refused. */
+const REQUIRED_CLAIMS = ["exp", "sub"];
 const REALM = 'Bearer realm="routeflare"';
+/** Seconds a client is asked to wait when the identity provider's keys are out of reach. */
+const KEYS_RETRY_AFTER_SECONDS = 5;
 
-export function unauthorized(detail: string, tokenSent: boolean): HttpError {
+export interface UnauthorizedOptions {
+  /** What the client should know (also the challenge's error_description when a token was sent). */
+  detail: string;
+  /** A token was sent but refused (`error="invalid_token"`), rather than none sent at all. */
+  tokenSent: boolean;
+}
+
+/**
+ * The 401 problem with its `WWW-Authenticate: Bearer` challenge.
+ *
+ * @example
+ * ```ts
+ * throw unauthorized({ detail: "This endpoint needs a bearer token.", tokenSent: false });
+ * ```
+ */
+export function unauthorized({ detail, tokenSent }: UnauthorizedOptions): HttpError {
   return new HttpError(401, {
     type: tokenSent ? "invalid-token" : "unauthenticated",
     detail,
@@ -27,18 +52,10 @@ export function unauthorized(detail: string, tokenSent: boolean): HttpError {
   });
 }
 
-function bearerToken(request: Request): string | undefined {
-  const header = request.headers.get("authorization");
-  if (header === null) return undefined;
-  const match = /^Bearer[ ]+(\S*)\s*$/i.exec(header);
-  // Another scheme (Basic …) is not a bearer token: treated as no token at all.
-  if (!match) return /^Bearer\b/i.test(header) ? "" : undefined;
-  return match[1] ?? "";
-}
-
 function describe(err: unknown): string {
   if (err instanceof errors.JWTExpired) return "The token has expired.";
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === "missing") return `The token has no "${err.claim}" claim; it is required.`;
     if (err.claim === "nbf") return "The token is not valid yet.";
     return `The token's "${err.claim}" claim is not accepted.`;
   }
@@ -48,27 +65,101 @@ function describe(err: unknown): string {
   return "The token is malformed or cannot be verified.";
 }
 
+/** The identity provider's key set could not be fetched or read: an outage, not a bad token. */
+class KeySetUnavailable extends Error {
+  constructor(cause: unknown) {
+    super("The JWKS could not be fetched or read.", { cause });
+    this.name = "KeySetUnavailable";
+  }
+}
+
+/**
+ * Errors jose raises while choosing a key that are about the token itself (its `kid` or `alg`
+ * matches no usable key); every other failure of the remote key set (network error, timeout,
+ * non-200 answer, a body that is not a key set) is the provider's.
+ */
+const isTokenKeyError = (err: unknown) =>
+  err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported;
+
+/** A remote JWKS whose outages surface as KeySetUnavailable. */
+function remoteKeySet(url: URL): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url);
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      throw isTokenKeyError(err) ? err : new KeySetUnavailable(err);
+    }
+  };
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * What keeps a JWKS configuration from being safe, or null when it is complete. A JWKS URL alone
+ * would accept every token its provider issues for any application, so the issuer and audience
+ * must be pinned; and keys fetched over plain HTTP could be swapped on the way, so the URL must
+ * be https. The one exception: in development a loopback `http://` URL (localhost, 127.0.0.1,
+ * [::1]) is allowed, for a local identity provider or a test's key server.
+ */
+export function jwksConfigurationProblem(auth: Config["auth"], development: boolean): string | null {
+  if (auth.jwksUrl === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(auth.jwksUrl);
+  } catch {
+    return "AUTH_JWKS_URL is not a valid URL.";
+  }
+  const loopbackInDevelopment = development && url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== "https:" && !loopbackInDevelopment) return "AUTH_JWKS_URL must be an https:// URL.";
+  if (auth.issuer === undefined) return "AUTH_ISSUER must be set when AUTH_JWKS_URL is set.";
+  if (auth.audience === undefined) return "AUTH_AUDIENCE must be set when AUTH_JWKS_URL is set.";
+  return null;
+}
+
+export interface AuthenticatorOptions {
+  auth: Config["auth"];
+  /** ENVIRONMENT=development (allows a loopback http JWKS URL). */
+  development: boolean;
+}
+
 /**
  * Bearer-JWT verification with jose.
  *
  * @example
  * ```ts
- * const auth = createAuthenticator(config.auth);   // once per isolate
- * const user = await auth.authenticate(request);   // per request
+ * const auth = createAuthenticator({ auth: config.auth, development: config.development }); // once per isolate
+ * const user = await auth.authenticate(request);                                          // per request
  * ```
  *
  * HS256 tokens verify against `secret`; when `jwksUrl` is set, RS256/ES256 tokens verify
  * against that JWKS (fetched on first use, cached and refreshed by jose). The token header's
  * `alg` picks the key source, and each source only accepts its own algorithms, so an RS256
- * public key can never be used as an HMAC secret.
+ * public key can never be used as an HMAC secret. Every token needs `exp` and `sub`.
+ *
+ * With an incomplete JWKS configuration (see jwksConfigurationProblem) no token is checked at
+ * all: every request that presents one, or needs one, gets a 503 naming the missing setting,
+ * until the operator fixes it. A JWKS that cannot be reached is a 503 with Retry-After too: a
+ * valid token must not turn into a 401 because the provider is down.
  */
-export function createAuthenticator(auth: Config["auth"]): Authenticator {
+export function createAuthenticator({ auth, development }: AuthenticatorOptions): Authenticator {
+  const problem = jwksConfigurationProblem(auth, development);
   const secret = auth.secret ? new TextEncoder().encode(auth.secret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
+  const jwks = auth.jwksUrl && !problem ? remoteKeySet(new URL(auth.jwksUrl)) : undefined;
   const common = {
     clockTolerance: LEEWAY_SECONDS,
+    requiredClaims: REQUIRED_CLAIMS,
     ...(auth.issuer && { issuer: auth.issuer }),
     ...(auth.audience && { audience: auth.audience }),
+  };
+
+  const assertConfigured = () => {
+    if (problem) {
+      throw new HttpError(503, {
+        type: "auth-not-configured",
+        detail: `Authentication is not configured safely: ${problem} No token is accepted until it is.`,
+      });
+    }
   };
 
   const verify = async (token: string): Promise<JWTPayload> => {
@@ -76,7 +167,7 @@ export function createAuthenticator(auth: Config["auth"]): Authenticator {
     try {
       alg = decodeProtectedHeader(token).alg;
     } catch {
-      throw unauthorized("The token is malformed.", true);
+      throw unauthorized({ detail: "The token is malformed.", tokenSent: true });
     }
     try {
       if (alg === "HS256" && secret) {
@@ -86,20 +177,32 @@ export function createAuthenticator(auth: Config["auth"]): Authenticator {
         return (await jwtVerify(token, jwks, { ...common, algorithms: ["RS256", "ES256"] })).payload;
       }
     } catch (err) {
-      throw unauthorized(describe(err), true);
+      if (err instanceof KeySetUnavailable) {
+        throw new HttpError(503, {
+          type: "auth-unavailable",
+          detail: "The identity provider's signing keys cannot be fetched right now; retry shortly.",
+          headers: { "retry-after": String(KEYS_RETRY_AFTER_SECONDS) },
+          cause: err,
+        });
+      }
+      throw unauthorized({ detail: describe(err), tokenSent: true });
     }
-    throw unauthorized("The token's algorithm is not accepted.", true);
+    throw unauthorized({ detail: "The token's algorithm is not accepted.", tokenSent: true });
   };
 
   return {
+    assertConfigured,
     async authenticate(request) {
-      const token = bearerToken(request);
-      if (token === undefined) return null;
-      if (token === "") throw unauthorized("The bearer token is empty.", true);
-      const claims = await verify(token);
+      const credentials = parseBearer(request.headers.get("authorization"));
+      if (credentials.kind === "none") return null;
+      assertConfigured();
+      if (credentials.kind === "malformed") {
+        throw unauthorized({ detail: "The Authorization header must be `Bearer <token>`, with one token.", tokenSent: true });
+      }
+      const claims = await verify(credentials.token);
       const sub = claims.sub;
       if (typeof sub !== "string" || sub.length < 1 || sub.length > 128) {
-        throw unauthorized('The token has no valid "sub" claim (1-128 characters).', true);
+        throw unauthorized({ detail: 'The token has no valid "sub" claim (1-128 characters).', tokenSent: true });
       }
       return { id: sub, claims };
     },

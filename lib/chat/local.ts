@@ -8,7 +8,7 @@
  * for await (const delta of model.stream([{ role: "user", content: "hi" }], signal)) …
  * ```
  */
-import { sleep } from "./abortable";
+import { sleep } from "./sleep";
 import { ChatProviderError, type ChatMessage, type ChatProvider } from "./types";
 
 export interface LocalProviderOptions {

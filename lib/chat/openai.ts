@@ -33,9 +33,15 @@ export async function* openAIDeltas(body: ReadableStream<Uint8Array>, pick: (dat
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done || value.data === "[DONE]") {
+      if (!done && value.data === "[DONE]") {
         finished = true;
         return;
+      }
+      // OpenAI-compatible streams end with `data: [DONE]`; a body that stops before it was cut
+      // off (the upstream died mid-answer), not finished.
+      if (done) {
+        finished = true;
+        throw new ChatProviderError("The model's stream ended before it finished.");
       }
       let data: unknown;
       try {

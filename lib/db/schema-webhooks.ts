@@ -4,7 +4,7 @@
  * written in one D1 batch (lib/webhooks/record.ts), so either both exist or neither does.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const WEBHOOK_EVENT_STATUSES = ["processed", "ignored"] as const;
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
@@ -26,11 +26,20 @@ export const webhookEvents = sqliteTable(
     receivedAt: integer("received_at").notNull(),
     /** The x-request-id of the accepting request, to find its log lines. */
     requestId: text("request_id").notNull(),
+    /**
+     * SHA-256 (hex) of the raw body, for senders whose signature covers only the body (GitHub):
+     * there a captured body could be replayed under a fresh delivery id, so the body itself is a
+     * dedupe key too. Null for schemes that sign the id (Stripe's id is in the body, Standard
+     * Webhooks signs `webhook-id`), where two events may legitimately share a body.
+     */
+    bodySha256: text("body_sha256"),
   },
   (t) => [
     primaryKey({ columns: [t.source, t.id] }),
     // For pruning old rows (WHERE received_at < ?) once the senders' retry windows have passed.
     index("webhook_events_received_at").on(t.receivedAt),
+    // One row per signed body and sender (NULLs, i.e. schemes that do not dedupe by body, never collide).
+    uniqueIndex("webhook_events_body").on(t.source, t.bodySha256),
     check("webhook_events_status", sql`${t.status} IN ('processed', 'ignored')`),
   ],
 );

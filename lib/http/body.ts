@@ -65,20 +65,19 @@ export async function readJsonObject(request: Request, maxBytes: number): Promis
   try {
     text = utf8.decode(bytes);
   } catch {
-    throw badRequest("The request body is not valid UTF-8.", undefined, "malformed-json");
+    throw badRequest({ detail: "The request body is not valid UTF-8.", type: "malformed-json" });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw badRequest(
-      text.trim() === "" ? "The request body is empty; send a JSON object." : "The request body is not valid JSON.",
-      undefined,
-      "malformed-json",
-    );
+    throw badRequest({
+      detail: text.trim() === "" ? "The request body is empty; send a JSON object." : "The request body is not valid JSON.",
+      type: "malformed-json",
+    });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw badRequest("The request body must be a JSON object.", undefined, "malformed-json");
+    throw badRequest({ detail: "The request body must be a JSON object.", type: "malformed-json" });
   }
   return value as Record<string, unknown>;
 }

@@ -3,15 +3,19 @@
  * `application/problem+json` response carrying the request id.
  */
 
+import { problemType, type ProblemSlug } from "./problem-types";
+
 export type FieldErrors = Record<string, string[]>;
 
 export interface ProblemInit {
-  /** Short slug, documented in the README; becomes the `type` URI. */
-  type?: string;
+  /** One of PROBLEM_TYPES; becomes the `type` URI. */
+  type?: ProblemSlug;
   title?: string;
   detail?: string;
   errors?: FieldErrors;
   headers?: HeadersInit;
+  /** What caused a 5xx answer: logged with it, never sent. */
+  cause?: unknown;
 }
 
 const TITLES: Record<number, string> = {
@@ -29,8 +33,6 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** Problem `type` URIs are relative references under /problems/ (RFC 9457 §3.1.1 allows it). */
-export const problemType = (slug: string) => `/problems/${slug}`;
 
 export class HttpError extends Error {
   readonly status: number;
@@ -63,7 +65,15 @@ export function problemResponse(status: number, init: ProblemInit, requestId: st
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-export const badRequest = (detail: string, errors?: FieldErrors, type = "bad-request") =>
+/**
+ * A 400 problem.
+ *
+ * @example
+ * ```ts
+ * throw badRequest({ detail: "The request body is not valid JSON.", type: "malformed-json" });
+ * ```
+ */
+export const badRequest = ({ detail, errors, type = "bad-request" }: { detail: string; errors?: FieldErrors; type?: ProblemSlug }) =>
   new HttpError(400, { type, detail, errors });
 export const notFound = (detail = "The requested resource does not exist.") =>
   new HttpError(404, { type: "not-found", detail });

@@ -16,12 +16,15 @@
 import { createAuthenticator, unauthorized, type Authenticator, type User } from "../auth/jwt";
 import { getConfig, type Config, type Env } from "../config";
 import { createDb, type Db } from "../db/client";
+import { clientBookmark, openSession } from "../db/session";
 import { workerContextFor } from "./context";
-import { cacheControl } from "./cache";
+import { cacheControl } from "./cache-control";
 import { cors, type CorsPolicy } from "./cors";
 import { createLogger, serializeError, type Logger } from "./log";
 import { HttpError, problemResponse } from "./problem";
 import { requestIdFor } from "./request-id";
+import { isStorageUnavailable } from "./storage-errors";
+import { withInjectedFaults } from "../db/faults";
 
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 export type Method = (typeof METHODS)[number];
@@ -70,7 +73,7 @@ export function runtimeFor(env: Env): Runtime {
     rt = {
       config,
       cors: cors({ origins: config.corsAllowedOrigins }),
-      auth: createAuthenticator(config.auth),
+      auth: createAuthenticator({ auth: config.auth, development: config.development }),
       log: createLogger(config.logLevel),
     };
     runtimes.set(env, rt);
@@ -84,22 +87,7 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
-const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
 const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
-
-/** The client's `x-d1-bookmark`, when it is well-formed. */
-export function clientBookmark(request: Request): string | null {
-  const sent = request.headers.get("x-d1-bookmark");
-  return sent !== null && BOOKMARK.test(sent) ? sent : null;
-}
-
-/** D1 and R2 failures are outages (503, retry), not bugs in the request. */
-function isStorageError(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e.name === "DrizzleQueryError" || /\bD1_|\bD1\b|\bR2\b|SQLITE_|storage/i.test(e.message)) return true;
-  }
-  return false;
-}
 
 function withHeaders(response: Response): Response {
   // Responses built by fetch() or Response.redirect() have immutable headers.
@@ -142,11 +130,10 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       log: rt.log.with({ requestId, method, path: url.pathname }),
       waitUntil: (p) => ctx.waitUntil(p),
       d1() {
-        if (!session) {
-          const start = clientBookmark(request) ?? (READ_METHODS.has(method) ? "first-unconstrained" : "first-primary");
-          session = (env as Env).DB.withSession(start);
-        }
-        return session;
+        return (session ??= withInjectedFaults(
+          openSession((env as Env).DB, { access: READ_METHODS.has(method) ? "read" : "write", bookmark: clientBookmark(request) }),
+          rt.config.faults,
+        ));
       },
       db() {
         return (db ??= createDb(c.d1()));
@@ -159,7 +146,11 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       },
       async requireUser() {
         const u = await c.user();
-        if (!u) throw unauthorized("This endpoint needs a bearer token.", false);
+        if (!u) {
+          // An unusable auth configuration is the operator's problem (503), not the caller's.
+          rt.auth.assertConfigured();
+          throw unauthorized({ detail: "This endpoint needs a bearer token.", tokenSent: false });
+        }
         return u;
       },
     };
@@ -224,11 +215,19 @@ export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P
   );
 }
 
+/**
+ * An HttpError is the answer it describes (logged when it carries a cause). Anything else
+ * is logged in full and answered 503 + Retry-After when storage is unavailable (D1/R2 report a
+ * transient failure), else 500; neither answer carries the error's text.
+ */
 function errorResponse(err: unknown, c: RequestContext<Params>, userId: string | undefined): Response {
-  if (err instanceof HttpError) return problemResponse(err.status, err.init, c.requestId);
   const log = userId ? c.log.with({ userId }) : c.log;
+  if (err instanceof HttpError) {
+    if (err.init.cause !== undefined) log.error("request failed", { status: err.status, type: err.init.type, error: serializeError(err.init.cause ?? err) });
+    return problemResponse(err.status, err.init, c.requestId);
+  }
   log.error("request failed", { error: serializeError(err) });
-  if (isStorageError(err)) {
+  if (isStorageUnavailable(err)) {
     return problemResponse(
       503,
       { type: "storage-unavailable", detail: "Storage is temporarily unavailable; retry shortly.", headers: { "retry-after": "1" } },

@@ -1,9 +1,18 @@
 import type { z } from "zod";
 import { HttpError, type FieldErrors } from "./problem";
 
+/**
+ * A field-error map whose keys come from the client (unknown JSON keys, query names). It has no
+ * prototype, so every key — `__proto__`, `constructor`, `toString` — is just an own key and can
+ * never resolve to, or overwrite, an inherited member.
+ */
+export function emptyFieldErrors(): FieldErrors {
+  return Object.create(null) as FieldErrors;
+}
+
 /** zod issues → `{ "<field path>": [messages] }`; unknown keys are named one by one. */
 export function fieldErrors(error: z.ZodError): FieldErrors {
-  const out: FieldErrors = {};
+  const out = emptyFieldErrors();
   const add = (path: readonly PropertyKey[], message: string) => {
     const key = path.length ? path.map(String).join(".") : "$";
     (out[key] ??= []).push(message);

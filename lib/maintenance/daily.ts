@@ -1,10 +1,11 @@
 /**
- * The daily maintenance job (Cron Trigger in wrangler.toml, `scheduled` in worker.ts): prunes
+ * The daily maintenance job (Cron Trigger in wrangler.toml, `scheduled` in worker/index.ts): prunes
  * the tables that only grow — webhook event ids past their retention, idempotency records past
  * their 24 h, declared uploads nobody completed (and their objects or multipart parts). Each
  * delete is bounded, so a large backlog is many short statements, not one long one.
  */
 import { getConfig, type Env } from "../config";
+import { openSession } from "../db/session";
 import { createDb } from "../db/client";
 import { createLogger, serializeError } from "../http/log";
 import { IDEMPOTENCY_PRUNE_BATCH, pruneIdempotencyKeys } from "../posts/posts";
@@ -24,7 +25,7 @@ export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<M
   const log = createLogger(config.logLevel, { job: "daily-maintenance" });
   try {
     // Deletes: start on the primary, like any write.
-    const db = createDb(env.DB.withSession("first-primary"));
+    const db = createDb(openSession(env.DB, { access: "write" }));
     const webhookEvents = await pruneWebhookEvents(db, config.webhooks.retentionDays, now);
     let idempotencyKeys = 0;
     for (;;) {

@@ -8,10 +8,10 @@ import { postOperations } from "../posts/openapi";
 import { statsOperations } from "../stats/openapi";
 import { uploadOperations } from "../uploads/openapi";
 import { webhookOperations } from "../webhooks/openapi";
-import { coreOperations } from "./core";
+import { serviceOperations } from "./service-operations";
 import type { Operation } from "./operation";
 
-export const operations: readonly Operation[] = [...coreOperations, ...statsOperations, ...postOperations, ...webhookOperations, ...chatOperations, ...uploadOperations];
+export const operations: readonly Operation[] = [...serviceOperations, ...statsOperations, ...postOperations, ...webhookOperations, ...chatOperations, ...uploadOperations];
 
 const PROBLEM_TITLES: Record<number, string> = {
   400: "Invalid request (problem+json with `errors` by field path)",
@@ -19,7 +19,7 @@ const PROBLEM_TITLES: Record<number, string> = {
   403: "Authenticated but not allowed",
   404: "Not found",
   405: "Method not allowed (see Allow)",
-  409: "Conflicts with the resource's state (see detail)",
+  409: "Conflicts with the resource's current state; nothing written (see type and detail)",
   411: "Content-Length required",
   412: "If-Match did not match",
   413: "Body too large",

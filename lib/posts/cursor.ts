@@ -34,7 +34,8 @@ export async function encodeCursor(position: CursorPosition, secret: string): Pr
   return `${bytesToBase64Url(payload)}.${bytesToBase64Url(sig)}`;
 }
 
-const invalid = () => badRequest("cursor is not valid: pass nextCursor from a previous page unchanged.", { cursor: ["Invalid cursor."] }, "invalid-cursor");
+const invalid = () =>
+  badRequest({ detail: "cursor is not valid: pass nextCursor from a previous page unchanged.", errors: { cursor: ["Invalid cursor."] }, type: "invalid-cursor" });
 
 export async function decodeCursor(cursor: string, expectedScope: string, secret: string): Promise<CursorPosition> {
   const [p, s, extra] = cursor.split(".");

@@ -39,7 +39,7 @@ export const postOperations: Operation[] = [
     responses: { 200: written, 304: { description: "Not modified" } },
     problems: [404],
   },
-  { method: "put", path: "/api/posts/{id}", summary: "Replace a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, body: replacePostInput, responses: { 200: written }, problems: [403, 404, 412] },
-  { method: "patch", path: "/api/posts/{id}", summary: "Change some fields of a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, body: patchPostInput, responses: { 200: written }, problems: [403, 404, 412] },
+  { method: "put", path: "/api/posts/{id}", summary: "Replace a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, body: replacePostInput, responses: { 200: written }, problems: [403, 404, 409, 412] },
+  { method: "patch", path: "/api/posts/{id}", summary: "Change some fields of a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, body: patchPostInput, responses: { 200: written }, problems: [403, 404, 409, 412] },
   { method: "delete", path: "/api/posts/{id}", summary: "Delete a post (owner)", tags: ["posts"], auth: "required", pathParams: id, headers: conditional, responses: { 204: { description: "Deleted" } }, problems: [403, 404, 412] },
 ];

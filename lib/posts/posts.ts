@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import { prepareSelect } from "../db/prepared";
 import { sha256Hex } from "../encoding";
 import { idempotencyKeys, posts, type PostRow } from "../db/schema";
-import { cacheControl } from "../http/cache";
+import { cacheControl } from "../http/cache-control";
 import { ifMatchFails } from "../http/conditional";
 import { HttpError, forbidden, notFound } from "../http/problem";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -167,8 +167,17 @@ export async function pruneIdempotencyKeys(db: Db, now = Date.now()): Promise<nu
   return result.meta.changes ?? 0;
 }
 
-/** Loads a post for a write by `userId`: 404 (missing, or someone else's draft), 403 (someone else's), 412 (If-Match). */
-async function loadForWrite(db: Db, d1: D1DatabaseSession | D1Database, id: string, userId: string, ifMatch: string | null): Promise<PostRow> {
+export interface PostWriteTarget {
+  /** The post's id, as the client sent it. */
+  id: string;
+  /** The caller; only the author may write. */
+  userId: string;
+  /** The request's If-Match header (null when absent): the write happens only if it matches. */
+  ifMatch: string | null;
+}
+
+/** Loads a post for a write: 404 (missing, or someone else's draft), 403 (someone else's), 412 (If-Match). */
+async function loadForWrite(d1: D1DatabaseSession | D1Database, { id, userId, ifMatch }: PostWriteTarget): Promise<PostRow> {
   const row = await getVisiblePost(d1, id, userId);
   if (row.authorId !== userId) throw forbidden("Only the author can change this post.");
   if (ifMatchFails(ifMatch, etagOf(row))) throw preconditionFailed();
@@ -179,27 +188,50 @@ const preconditionFailed = () =>
   new HttpError(412, { type: "precondition-failed", detail: "The post has changed since the ETag in If-Match; fetch it again." });
 
 /**
- * Applies `changes` to a post. The UPDATE is conditional on the version read (compare-and-set),
- * so two writers holding the same ETag cannot both win: the loser gets 412 and writes nothing.
+ * How often an unconditional write re-reads and retries after losing the compare-and-set to a
+ * concurrent writer. A post that keeps changing under us gets a 409 rather than an endless loop.
  */
-export async function updatePost(db: Db, d1: D1DatabaseSession | D1Database, id: string, userId: string, changes: PatchPostInput, ifMatch: string | null): Promise<PostRow> {
-  const current = await loadForWrite(db, d1, id, userId, ifMatch);
-  const updated = await db
-    .update(posts)
-    .set({ ...changes, updatedAt: Math.max(Date.now(), current.updatedAt), version: current.version + 1 })
-    .where(and(eq(posts.id, id), eq(posts.version, current.version)))
-    .returning();
-  const row = updated[0];
-  if (!row) {
-    if (ifMatch !== null) throw preconditionFailed();
-    // No precondition asked for: last write wins, so apply on top of the newer version.
-    return updatePost(db, d1, id, userId, changes, null);
-  }
-  return row;
+export const UPDATE_ATTEMPTS = 5;
+
+export interface UpdatePostOptions extends PostWriteTarget {
+  changes: PatchPostInput;
 }
 
-export async function deletePost(db: Db, d1: D1DatabaseSession | D1Database, id: string, userId: string, ifMatch: string | null): Promise<void> {
-  const current = await loadForWrite(db, d1, id, userId, ifMatch);
+/**
+ * Applies `changes` to a post. The UPDATE is conditional on the version read (compare-and-set),
+ * so two writers holding the same ETag cannot both win: the loser gets 412 and writes nothing.
+ * Without If-Match the last write wins: a lost compare-and-set is retried on the newer version,
+ * at most UPDATE_ATTEMPTS times in all, then answered 409.
+ *
+ * @example
+ * ```ts
+ * const row = await updatePost(db, d1, { id, userId: user.id, changes: input, ifMatch: request.headers.get("if-match") });
+ * ```
+ */
+export async function updatePost(db: Db, d1: D1DatabaseSession | D1Database, options: UpdatePostOptions): Promise<PostRow> {
+  const { id, changes, ifMatch } = options;
+  for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+    const current = await loadForWrite(d1, options);
+    const updated = await db
+      .update(posts)
+      .set({ ...changes, updatedAt: Math.max(Date.now(), current.updatedAt), version: current.version + 1 })
+      .where(and(eq(posts.id, id), eq(posts.version, current.version)))
+      .returning();
+    const row = updated[0];
+    if (row) return row;
+    if (ifMatch !== null) throw preconditionFailed();
+  }
+  throw new HttpError(409, {
+    type: "write-conflict",
+    detail: "The post kept changing while this write was applied; nothing was written. Retry.",
+    headers: { "retry-after": "1" },
+  });
+}
+
+/** Deletes a post (same checks as updatePost); with If-Match only the version it names. */
+export async function deletePost(db: Db, d1: D1DatabaseSession | D1Database, target: PostWriteTarget): Promise<void> {
+  const { id, ifMatch } = target;
+  const current = await loadForWrite(d1, target);
   const condition = ifMatch !== null ? and(eq(posts.id, id), eq(posts.version, current.version)) : eq(posts.id, id);
   const deleted = await db.delete(posts).where(condition).returning({ id: posts.id });
   if (deleted.length === 0 && ifMatch !== null) throw preconditionFailed();

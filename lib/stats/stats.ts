@@ -6,7 +6,7 @@ import { count, eq } from "drizzle-orm";
 import { isBuildPrerender } from "../config";
 import type { Db } from "../db/client";
 import { posts } from "../db/schema";
-import { cacheControl } from "../http/cache";
+import { cacheControl } from "../http/cache-control";
 import { bodyEtag } from "../http/etag";
 import { BUILD_PLACEHOLDER_HEADER } from "./build-placeholder";
 import type { Stats } from "./schemas";

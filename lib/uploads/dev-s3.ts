@@ -8,7 +8,7 @@
  * multipart API. In production (or with real credentials) the route answers 404.
  */
 import { AwsV4Signer } from "aws4fetch";
-import { cacheControl } from "../http/cache";
+import { cacheControl } from "../http/cache-control";
 import { HttpError, badRequest } from "../http/problem";
 import { parseUploadKey } from "./keys";
 import { StoreRefused, bindingStore, storeCall } from "./store";
@@ -97,7 +97,7 @@ function fixedBody(request: Request, maxBytes: number): { body: ReadableStream; 
   if (length === null || !/^\d{1,16}$/.test(length)) throw new HttpError(411, { type: "length-required", detail: "Send Content-Length." });
   const size = Number(length);
   if (size > maxBytes) throw new HttpError(413, { type: "body-too-large", detail: `Objects are limited to ${maxBytes} bytes.` });
-  if (!request.body) throw badRequest("No body.");
+  if (!request.body) throw badRequest({ detail: "No body." });
   const fixed = new FixedLengthStream(size);
   const done = request.body.pipeTo(fixed.writable);
   // Awaited after a successful store call; when the store call fails first, that error is the answer.
@@ -150,7 +150,7 @@ const MAX_PART_NUMBER = 10000;
 function partNumberOf(q: URLSearchParams): number {
   const raw = q.get("partNumber") ?? "";
   const n = Number(raw);
-  if (!/^\d{1,5}$/.test(raw) || n < 1 || n > MAX_PART_NUMBER) throw badRequest("partNumber must be 1-10000.");
+  if (!/^\d{1,5}$/.test(raw) || n < 1 || n > MAX_PART_NUMBER) throw badRequest({ detail: "partNumber must be 1-10000." });
   return n;
 }
 

@@ -130,7 +130,9 @@ export async function completeMultipartUpload(db: Db, stores: Stores, options: {
 }
 
 function noSuchUploadOr(err: unknown): never {
-  if (err instanceof StoreRefused && err.code === "InvalidPart") throw badRequest(`The store refused the part list: ${err.message}`, { parts: ["A part is missing, or its ETag is not the one the store returned."] }, "invalid-parts");
+  if (err instanceof StoreRefused && err.code === "InvalidPart") {
+    throw badRequest({ type: "invalid-parts", detail: `The store refused the part list: ${err.message}`, errors: { parts: ["A part is missing, or its ETag is not the one the store returned."] } });
+  }
   return noSuchUpload(err);
 }
 

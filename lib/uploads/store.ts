@@ -74,11 +74,11 @@ const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "")
 /** Development fault switch: a bucket whose every call throws, as an R2 outage would. */
 function failingBucket(): R2Bucket {
   return new Proxy({} as R2Bucket, {
-    get: (_t, prop) => () => Promise.reject(new Error(`R2 fault injected (UPLOAD_FAULTS=r2): ${String(prop)}`)),
+    get: (_t, prop) => () => Promise.reject(new Error(`R2 fault injected (FAULT_R2=on): ${String(prop)}`)),
   });
 }
 
-/** The BUCKET binding, or (development, UPLOAD_FAULTS=r2) one that always fails. */
+/** The BUCKET binding, or (development, FAULT_R2=on) one that always fails. */
 export const bucketFor = (env: Env, config: Config): R2Bucket => (config.uploads.failR2 ? failingBucket() : env.BUCKET);
 
 /** Where the dev S3 endpoint remembers an upload's parts: the binding cannot list them. */

@@ -27,7 +27,7 @@ export const DOWNLOAD_URL_TTL_SECONDS = 300;
 /** A fresh key for this owner, refused when the owner id is too long to fit in one. */
 export function keyFor(ownerId: string, filename: string): string {
   const key = newUploadKey(ownerId, filename);
-  if (!parseUploadKey(key)) throw badRequest("This user id is too long to name an object key.");
+  if (!parseUploadKey(key)) throw badRequest({ detail: "This user id is too long to name an object key." });
   return key;
 }
 

@@ -1,5 +1,5 @@
 /** The three webhook endpoints (GitHub, Stripe, Standard Webhooks): one scheme, secret list and event identity each. */
-import { defineWebhookEndpoint } from "./endpoint";
+import { defineWebhookEndpoint } from "./define-endpoint";
 import { githubScheme } from "./schemes/github";
 import { standardScheme } from "./schemes/standard";
 import { stripeScheme } from "./schemes/stripe";
@@ -24,9 +24,14 @@ export const standardWebhooks = defineWebhookEndpoint({
   }),
 });
 
-/** GitHub: dedupe by `X-GitHub-Delivery`; the type is the `X-GitHub-Event` header. */
+/**
+ * GitHub: dedupe by `X-GitHub-Delivery`, and by the body: GitHub signs neither a timestamp nor
+ * the delivery id, so the same signed body under a new id is a replay. The type is the
+ * `X-GitHub-Event` header.
+ */
 export const githubWebhooks = defineWebhookEndpoint({
   scheme: githubScheme,
+  dedupeByBody: true,
   secrets: (config) => config.webhooks.githubSecrets,
   identify: ({ delivery, headers }) => ({
     id: delivery.id!,

@@ -15,10 +15,11 @@
  * detail ever contains a secret or a signature.
  */
 import { json, type RequestContext } from "../http/route";
+import { sha256HexOfBytes } from "../encoding";
 import { readBodyBytes } from "../http/body";
 import { serializeError } from "../http/log";
 import { HttpError } from "../http/problem";
-import type { VerifiedEvent, WebhookEndpoint } from "./endpoint";
+import type { VerifiedEvent, WebhookEndpoint } from "./define-endpoint";
 import { recordEvent } from "./record";
 import { WebhookConfigError, WebhookRejection, type SignedDelivery } from "./verifier";
 
@@ -54,12 +55,14 @@ export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoin
   }
 
   let event: VerifiedEvent;
+  let bodySha256: string | null = null;
   try {
     const body = await readBodyBytes(c.request, WEBHOOK_MAX_BYTES);
     const delivery: SignedDelivery = await verify(c.request.headers, body);
     const payload = parseObject(body);
     const identity = endpoint.identify({ payload, delivery, headers: c.request.headers });
     event = { source, ...identity, payload };
+    if (endpoint.dedupeByBody) bodySha256 = await sha256HexOfBytes(body);
   } catch (err) {
     if (err instanceof WebhookRejection) {
       log.warn("webhook rejected", { check: err.check, detail: err.message });
@@ -72,7 +75,7 @@ export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoin
   }
 
   const nowMs = Date.now();
-  const handler = event.type === null ? undefined : endpoint.handlers?.[event.type];
+  const handler = endpoint.handlerFor(event.type);
   let outcome: "recorded" | "duplicate";
   try {
     // A handler may still refuse the payload (a field it needs is missing): a 400, nothing written.
@@ -87,6 +90,7 @@ export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoin
         eventCreated: event.created,
         receivedAt: nowMs,
         requestId: c.requestId,
+        bodySha256,
       },
       effects,
     );

@@ -14,7 +14,7 @@ import { sql } from "drizzle-orm";
 import * as z from "zod";
 import { orders, subscriptions } from "../db/schema-webhooks";
 import { fieldErrors } from "../http/validation";
-import type { EventHandler, EventIdentity } from "./endpoint";
+import type { EventHandler, EventIdentity } from "./define-endpoint";
 import { WebhookRejection } from "./verifier";
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -23,16 +23,18 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   throw new WebhookRejection("payload-invalid", `The ${what} is missing fields we need; see errors.`, fieldErrors(result.error));
 }
 
+// Only `id` and `type` are needed to record an event; `created` is recorded when present, and
+// required only by the handlers that order events by it (subscriptions).
 const stripeEvent = z.object({
   id: z.string().min(1).max(255),
   type: z.string().min(1).max(255),
-  created: z.number().int().nonnegative(),
+  created: z.number().int().nonnegative().optional(),
 });
 
-/** The envelope every Stripe event has: `id` is the dedupe key, `created` orders events. */
+/** The envelope: `id` is the dedupe key, `type` picks the side effect, `created` orders events. */
 export function identifyStripeEvent(payload: Record<string, unknown>): EventIdentity {
   const event = parse(stripeEvent, payload, "Stripe event");
-  return { id: event.id, type: event.type, created: event.created };
+  return { id: event.id, type: event.type, created: event.created ?? null };
 }
 
 const dataObject = <S extends z.ZodType>(object: S) => z.object({ data: z.object({ object }) });
@@ -64,22 +66,27 @@ const fulfilOrder: EventHandler = (event, db, nowMs) => {
   ];
 };
 
-const subscription = dataObject(
-  z.object({
+const subscription = z.object({
+  // Subscription state is ordered by the event's time, so these events must carry it.
+  created: z.number().int().nonnegative(),
+  data: z.object({
+    object: z.object({
     id: z.string().min(1).max(255),
     customer: z.string().min(1),
     status: z.string().min(1),
     // API versions before 2025-03-31 put the period on the subscription; later ones only on its items.
     current_period_end: z.number().int().nullish(),
     items: z.object({ data: z.array(z.object({ current_period_end: z.number().int().nullish() })) }).nullish(),
+    }),
   }),
-);
+});
 
 /** Same-second order: a subscription is created, then updated, then deleted. */
 const RANK = { "customer.subscription.created": 0, "customer.subscription.updated": 1, "customer.subscription.deleted": 2 } as const;
 
 const upsertSubscription: EventHandler = (event, db, nowMs) => {
-  const sub = parse(subscription, event.payload, `${event.type} event`).data.object;
+  const parsed = parse(subscription, event.payload, `${event.type} event`);
+  const sub = parsed.data.object;
   // Items' ends: the earliest is when the subscription next renews (Stripe's own filter on
   // `current_period_end` compares the minimum item end).
   const itemEnds = (sub.items?.data ?? []).map((i) => i.current_period_end).filter((n): n is number => typeof n === "number");
@@ -90,7 +97,7 @@ const upsertSubscription: EventHandler = (event, db, nowMs) => {
     status: sub.status,
     currentPeriodEnd,
     eventId: event.id,
-    eventCreated: event.created!,
+    eventCreated: parsed.created,
     eventRank: RANK[event.type as keyof typeof RANK],
     updatedAt: nowMs,
   };

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ARTIFACTS, useBrowser } from "./browser";
 import { useWorker } from "./harness";
 
-const w = useWorker({ vars: { CHAT_LOCAL_DELAY_MS: "60" } });
+// The demo pages get their token from the dev token route, which exists only with the dev secret.
+const w = useWorker({ vars: { CHAT_LOCAL_DELAY_MS: "60" }, devSecret: true });
 const browser = useBrowser();
 
 describe("chat demo page (Chromium)", () => {

@@ -198,7 +198,11 @@ interface UpstreamCall {
 const calls: UpstreamCall[] = [];
 let upstream: Server;
 let upstreamUrl = "";
-let mode: "ok" | "slow" | "fail" = "ok";
+/**
+ * ok: 6 deltas then [DONE]; slow: the same, 150 ms apart, never finishing; fail: HTTP 500;
+ * die: 2 deltas, then the upstream's socket is destroyed mid-answer; hang: 1 delta, then silence.
+ */
+let mode: "ok" | "slow" | "fail" | "die" | "hang" = "ok";
 
 function handle(req: IncomingMessage, res: ServerResponse) {
   let raw = "";
@@ -215,7 +219,12 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     let i = 0;
     const timer = setInterval(
       () => {
-        if (i < words.length) {
+        if (mode === "die" && i === 2) {
+          clearInterval(timer);
+          res.socket?.destroy();
+        } else if (mode === "hang" && i === 1) {
+          clearInterval(timer); // the connection stays open, nothing more is sent
+        } else if (i < words.length) {
           res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: words[i] } }] })}\n\n`);
           call.sent = ++i;
         } else if (mode === "ok") {
@@ -305,5 +314,34 @@ describe("openai provider against an OpenAI-compatible upstream", () => {
     // …and cancels the upstream body. Whether the local runtime then closes the loopback
     // socket is up to workerd's outbound pool (locally it keeps it; see docs/chat.md), so the
     // upstream's own view is not asserted here.
+  });
+});
+
+describe("faults in the upstream model, injected into the running Worker's provider", () => {
+  const w = useWorker({
+    vars: () => ({ CHAT_PROVIDER: "openai", OPENAI_BASE_URL: upstreamUrl, CHAT_MODEL: "test-model", CHAT_PROVIDER_TIMEOUT_MS: "500", CHAT_PING_INTERVAL_MS: "100" }),
+  });
+
+  it("the upstream connection dying mid-stream → the deltas so far, an error frame, then the stream closes (no [DONE])", async () => {
+    mode = "die";
+    const { res, frames } = await chat(w, { message: "hi" });
+    expect(res.status).toBe(200);
+    expect(deltasOf(frames)).toEqual(["Hello", " from"]);
+    const last = frames.at(-1)!;
+    expect(last.event).toBe("error");
+    expect(JSON.parse(last.data!)).toHaveProperty("message");
+    expect(frames.some((f) => f.data === "[DONE]")).toBe(false);
+  });
+
+  it("the upstream hanging → pings while waiting, then after CHAT_PROVIDER_TIMEOUT_MS an error frame and the stream closes", async () => {
+    mode = "hang";
+    const { res, frames } = await chat(w, { message: "hi" });
+    expect(res.status).toBe(200);
+    expect(deltasOf(frames)).toEqual(["Hello"]);
+    expect(frames.some((f) => f.comment === "ping")).toBe(true);
+    const last = frames.at(-1)!;
+    expect(last.event).toBe("error");
+    expect((JSON.parse(last.data!) as { message: string }).message).toMatch(/sent nothing/);
+    expect(frames.some((f) => f.data === "[DONE]")).toBe(false);
   });
 });

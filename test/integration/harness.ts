@@ -32,6 +32,11 @@ export interface HarnessOptions {
   secrets?: Record<string, string>;
   /** Wipe D1 and R2 and re-apply migrations before each test (default true). */
   wipeEachTest?: boolean;
+  /**
+   * Run without AUTH_SECRET, so the Worker signs with its built-in development secret (and the
+   * dev token route exists). Default false: AUTH_SECRET is the test secret below.
+   */
+  devSecret?: boolean;
 }
 
 export function useWorker(options: HarnessOptions = {}): Harness {
@@ -47,7 +52,7 @@ export function useWorker(options: HarnessOptions = {}): Harness {
           configPath: "./wrangler.toml",
           prebuiltWorkerDir: "./dist",
           vars: { ENVIRONMENT: "development", LOG_LEVEL: "info", ...vars },
-          secrets: { AUTH_SECRET, ...options.secrets },
+          secrets: { ...(!options.devSecret && { AUTH_SECRET }), ...options.secrets },
         },
       ],
     });

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ARTIFACTS, useBrowser } from "./browser";
 import { token, useWorker } from "./harness";
 
-const w = useWorker();
+// The demo pages get their token from the dev token route, which exists only with the dev secret.
+const w = useWorker({ devSecret: true });
 const browser = useBrowser();
 
 describe("uploads demo page (Chromium)", () => {

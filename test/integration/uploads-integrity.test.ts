@@ -102,7 +102,7 @@ describe("the dev endpoint's signing key is derived from this deployment's AUTH_
 
 describe("keys of any other shape get 404 without touching the store", () => {
   // Every R2 call the upload routes make fails here: a 404 (not a 503) shows R2 was never asked.
-  const w = useWorker({ vars: { UPLOAD_FAULTS: "r2" } });
+  const w = useWorker({ vars: { FAULT_R2: "on" } });
   const id = "0123456789abcdef0123456789abcdef";
   const other = "fedcba9876543210fedcba9876543210";
   const bad = [
@@ -144,8 +144,8 @@ describe("keys of any other shape get 404 without touching the store", () => {
   });
 });
 
-describe("R2 failing (development fault switch UPLOAD_FAULTS=r2)", () => {
-  const w = useWorker({ vars: { UPLOAD_FAULTS: "r2" } });
+describe("R2 failing (development fault switch FAULT_R2=on)", () => {
+  const w = useWorker({ vars: { FAULT_R2: "on" } });
 
   it("complete → 503 + Retry-After; the declaration stays uncompleted", async () => {
     const p = await presign(w, { filename: "a.txt", contentType: "text/plain", size: 3 });

@@ -35,10 +35,28 @@ describe("POST /api/webhooks/github", () => {
   });
 
   it("dedupes by X-GitHub-Delivery (a redelivery from the GitHub UI keeps it)", async () => {
+    const other = JSON.stringify({ ref: "refs/heads/dev", repository: { full_name: "octo/repo" }, commits: [] });
     expect(await (await post(payload, headers(payload, { delivery: "guid-1" }))).json()).toEqual({ received: true });
     expect(await (await post(payload, headers(payload, { delivery: "guid-1" }))).json()).toEqual({ received: true, duplicate: true });
-    expect(await (await post(payload, headers(payload, { delivery: "guid-2" }))).json()).toEqual({ received: true });
+    expect(await (await post(other, headers(other, { delivery: "guid-2" }))).json()).toEqual({ received: true });
     expect(await count(w, "webhook_events")).toBe(2);
+  });
+
+  it("a captured signed body replayed under a new X-GitHub-Delivery is a duplicate (GitHub signs only the body)", async () => {
+    expect(await (await post(payload, headers(payload, { delivery: "original" }))).json()).toEqual({ received: true });
+    const replays = await Promise.all(["replay-1", "replay-2", "replay-3"].map((d) => post(payload, headers(payload, { delivery: d }))));
+    for (const res of replays) {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, duplicate: true });
+    }
+    expect(await rows(w, "SELECT id FROM webhook_events")).toEqual([{ id: "original" }]);
+  });
+
+  it("concurrent deliveries of one body under different ids: exactly one is recorded", async () => {
+    const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
+    const results = await Promise.all(["c-1", "c-2", "c-3", "c-4"].map(async (d) => (await post(body, headers(body, { delivery: d, event: "ping" }))).json()));
+    expect(results.filter((r) => !(r as { duplicate?: boolean }).duplicate)).toHaveLength(1);
+    expect(await count(w, "webhook_events")).toBe(1);
   });
 
   it("accepts each rotation secret", async () => {

@@ -113,6 +113,26 @@ describe("POST /api/webhooks/stripe: accepted events", () => {
     expect(await count(w, "webhook_events")).toBe(1);
   });
 
+  it("an event of a type without a side effect needs nothing but id and type", async () => {
+    const body = JSON.stringify({ id: "evt_minimal", type: "invoice.finalized" });
+    const res = await deliver(body);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true });
+    expect(await rows(w, "SELECT id, type, status, event_created FROM webhook_events")).toEqual([
+      { id: "evt_minimal", type: "invoice.finalized", status: "ignored", event_created: null },
+    ]);
+  });
+
+  it("an event type named like an Object member (constructor, toString, __proto__) is just an unhandled type", async () => {
+    for (const type of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      const res = await deliver(JSON.stringify({ id: `evt_${type}`, type, created: now() }));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true });
+    }
+    expect(await count(w, "webhook_events")).toBe(4);
+    expect(await count(w, "orders")).toBe(0);
+  });
+
   it("accepts a body of exactly 1 MiB", async () => {
     const base = event("invoice.paid", { id: "in_big", object: "invoice", description: "" }, { id: "evt_exact" });
     const body = base.replace('"description":""', `"description":"${"x".repeat(MiB - Buffer.byteLength(base))}"`);
@@ -215,6 +235,12 @@ describe("POST /api/webhooks/stripe: rejections (400 problem, logged, nothing wr
   it("a correctly signed event without an id", async () => {
     const p = await expectRejected(await deliver(JSON.stringify({ object: "event", type: "invoice.paid", created: now(), data: { object: {} } })), "payload-invalid");
     expect(p.errors).toHaveProperty("id");
+  });
+
+  it("a correctly signed subscription event without created (its ordering needs it)", async () => {
+    const body = JSON.stringify({ id: "evt_no_created", type: "customer.subscription.updated", data: { object: { id: "sub_1", customer: "cus_1", status: "active" } } });
+    const p = await expectRejected(await deliver(body), "payload-invalid");
+    expect(p.errors).toHaveProperty("created");
   });
 
   it("a correctly signed checkout session without an id", async () => {

@@ -48,4 +48,20 @@ describe("posts route handlers", () => {
     expect(Object.keys(body.errors).sort()).toEqual(["content", "title"]);
     expect(await countRows(env.DB, "posts")).toBe(0);
   });
+
+  it("an If-Match with no entity tag in it (empty, or only commas and spaces) matches nothing: 412, nothing written", async () => {
+    const created = await callRoute(
+      postsRoute.POST,
+      new Request("https://api.test/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await auth("u1")) }, body: '{"title":"Hi","content":"there"}' }),
+    );
+    const { id } = (await created.json()) as { id: string };
+    for (const ifMatch of ["", " ", ",", " , ,"]) {
+      const headers = { "content-type": "application/json", "if-match": ifMatch, ...(await auth("u1")) };
+      const put = await callRoute(postRoute.PUT, new Request(`https://api.test/api/posts/${id}`, { method: "PUT", headers, body: '{"title":"X","content":"Y","published":true}' }), { id });
+      const patch = await callRoute(postRoute.PATCH, new Request(`https://api.test/api/posts/${id}`, { method: "PATCH", headers, body: '{"title":"X"}' }), { id });
+      const del = await callRoute(postRoute.DELETE, new Request(`https://api.test/api/posts/${id}`, { method: "DELETE", headers }), { id });
+      expect([put.status, patch.status, del.status]).toEqual([412, 412, 412]);
+    }
+    expect(await env.DB.prepare("SELECT title, version FROM posts WHERE id = ?").bind(id).first()).toEqual({ title: "Hi", version: 1 });
+  });
 });

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "@/lib/db/client";
-import type { VerifiedEvent } from "@/lib/webhooks/endpoint";
+import type { VerifiedEvent } from "@/lib/webhooks/define-endpoint";
 import { recordEvent, type NewWebhookEvent } from "@/lib/webhooks/record";
 import { identifyStripeEvent, stripeHandlers } from "@/lib/webhooks/stripe-events";
 import { WebhookRejection } from "@/lib/webhooks/verifier";
@@ -36,6 +36,18 @@ async function deliver(event: VerifiedEvent) {
 const count = (table: string) => countRows(env.DB, table);
 
 describe("recordEvent", () => {
+  it("with a body hash, the same body under a new id is a duplicate, also when the two race", async () => {
+    const gh = (id: string, bodySha256: string | null): NewWebhookEvent => ({ ...row(id, "ignored"), source: "github", bodySha256 });
+    expect(await recordEvent(db(), gh("d-1", "aa"), [])).toBe("recorded");
+    expect(await recordEvent(db(), gh("d-2", "aa"), [])).toBe("duplicate");
+    const raced = await Promise.all([recordEvent(db(), gh("d-3", "bb"), []), recordEvent(db(), gh("d-4", "bb"), [])]);
+    expect(raced.sort()).toEqual(["duplicate", "recorded"]);
+    // Without a hash (schemes that sign their ids) equal bodies never collide.
+    expect(await recordEvent(db(), gh("d-5", null), [])).toBe("recorded");
+    expect(await recordEvent(db(), gh("d-6", null), [])).toBe("recorded");
+    expect(await count("webhook_events")).toBe(4);
+  });
+
   it("records once; the second call is a duplicate", async () => {
     expect(await recordEvent(db(), row("evt_1", "ignored"), [])).toBe("recorded");
     expect(await recordEvent(db(), row("evt_1", "ignored"), [])).toBe("duplicate");
@@ -113,9 +125,25 @@ describe("Stripe subscription events", () => {
     expect(await count("subscriptions")).toBe(0);
   });
 
-  it("needs id, type and created on every Stripe event", () => {
-    expect(() => identifyStripeEvent({ id: "evt_1", type: "x" })).toThrow(WebhookRejection);
+  it("needs only id and type on a Stripe event; created is kept when present", () => {
+    expect(identifyStripeEvent({ id: "evt_1", type: "x" })).toEqual({ id: "evt_1", type: "x", created: null });
     expect(() => identifyStripeEvent({ id: "", type: "x", created: 1 })).toThrow(WebhookRejection);
+    expect(() => identifyStripeEvent({ id: "evt_1" })).toThrow(WebhookRejection);
     expect(identifyStripeEvent({ id: "evt_1", type: "x", created: 1 })).toEqual({ id: "evt_1", type: "x", created: 1 });
+  });
+
+  it("a subscription event without created is refused (its order depends on it); nothing written", async () => {
+    const event = { ...stripeEvent("evt_nc", "customer.subscription.updated", 1, sub("active")), created: null };
+    delete (event.payload as Record<string, unknown>).created;
+    let err: unknown;
+    try {
+      await deliver(event);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(WebhookRejection);
+    expect((err as WebhookRejection).errors).toHaveProperty(["created"]);
+    expect(await count("webhook_events")).toBe(0);
+    expect(await count("subscriptions")).toBe(0);
   });
 });

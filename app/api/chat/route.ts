@@ -1,5 +1,6 @@
 import { chatProviderFor } from "@/lib/chat/provider";
 import { chatRequest, toMessages } from "@/lib/chat/schemas";
+import { withIdleTimeout } from "@/lib/chat/timeout";
 import { ChatProviderError } from "@/lib/chat/types";
 import { parseJson } from "@/lib/http/body";
 import { defineRoute } from "@/lib/http/route";
@@ -12,8 +13,13 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const messages = toMessages(await parseJson(c.request, chatRequest, c.config.maxJsonBytes));
     const model = chatProviderFor(c.config.chat, c.env);
     return sseResponse(
-      // The stream's own cancel and the request's signal both mean "the client left".
-      (signal) => model.stream(messages, AbortSignal.any([signal, c.request.signal])),
+      // The stream's own cancel and the request's signal both mean "the client left"; a model
+      // silent for longer than CHAT_PROVIDER_TIMEOUT_MS is given up on (an error frame).
+      (signal) =>
+        withIdleTimeout((s) => model.stream(messages, s), {
+          timeoutMs: c.config.chat.providerTimeoutMs,
+          signal: AbortSignal.any([signal, c.request.signal]),
+        }),
       {
         pingIntervalMs: c.config.chat.pingIntervalMs,
         log: c.log.with({ provider: model.name }),

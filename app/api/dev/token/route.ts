@@ -8,11 +8,13 @@ const devTokenRequest = z.strictObject({
   sub: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, "sub must be 1-128 characters of [A-Za-z0-9._:@-].").default("demo-user"),
 });
 
-// Development only (ENVIRONMENT=development): lets the demo pages get a token by themselves.
-// Anywhere else it does not exist (404), like any unknown path.
+// Lets the demo pages get a token by themselves, and exists only while the Worker signs tokens
+// with its public built-in development secret (ENVIRONMENT=development and no AUTH_SECRET): such
+// tokens are worthless anywhere else. Once a real AUTH_SECRET is set, or outside development, the
+// route does not exist (404, like any unknown path), so no HTTP endpoint ever mints real tokens.
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: async (c) => {
-    if (!c.config.development || !c.config.auth.secret) {
+    if (!c.config.auth.usesDevSecret || !c.config.auth.secret) {
       throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
     }
     // The body is optional: without one, the token is for "demo-user".

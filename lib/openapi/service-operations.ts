@@ -3,7 +3,7 @@ import type { Operation } from "./operation";
 
 const health = z.object({ status: z.enum(["ok", "error"]), db: z.enum(["ok", "error"]) });
 
-export const coreOperations: Operation[] = [
+export const serviceOperations: Operation[] = [
   {
     method: "get",
     path: "/api/health",

@@ -46,17 +46,30 @@ export interface WebhookEndpointOptions {
   identify: (input: { payload: Record<string, unknown>; delivery: SignedDelivery; headers: Headers }) => EventIdentity;
   /** Side effects by event type; any other type is recorded as "ignored". */
   handlers?: Readonly<Record<string, EventHandler>>;
+  /**
+   * The sender signs only the body (no id, no timestamp), so a captured delivery could be
+   * replayed under a new id: a body already received is then a duplicate, whatever its id.
+   */
+  dedupeByBody?: boolean;
 }
 
 export interface WebhookEndpoint extends WebhookEndpointOptions {
   /** The verifier for this config, made once per isolate; a WebhookConfigError when unusable. */
   verifierFor(config: Config): WebhookVerifier | WebhookConfigError;
+  /**
+   * The side effect for an event type, if it has one. The type comes from the signed payload,
+   * i.e. from the sender: looked up in a Map, so a type named like an Object member
+   * (`constructor`, `toString`, `__proto__`) is just an unhandled type.
+   */
+  handlerFor(type: string | null): EventHandler | undefined;
 }
 
 export function defineWebhookEndpoint(options: WebhookEndpointOptions): WebhookEndpoint {
   const verifiers = new WeakMap<Config, WebhookVerifier | WebhookConfigError>();
+  const handlers = new Map(Object.entries(options.handlers ?? {}));
   return {
     ...options,
+    handlerFor: (type) => (type === null ? undefined : handlers.get(type)),
     verifierFor(config) {
       let verifier = verifiers.get(config);
       if (!verifier) {

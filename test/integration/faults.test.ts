@@ -1,0 +1,55 @@
+/**
+ * Faults injected into the running Worker (not mocks of the code under test): D1 failing in the
+ * middle of a multi-statement write. The development-only switch FAULT_D1_BATCH_STATEMENT makes
+ * the real local D1 run each batch with one statement that fails at run time, so D1 itself
+ * rolls back what ran before it; the Worker sees D1's "Network connection lost" (lib/db/faults.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { bearer, problem, useWorker } from "./harness";
+
+const count = async (w: ReturnType<typeof useWorker>, table: string) =>
+  (await (await w.env()).DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+
+const createWithKey = async (w: ReturnType<typeof useWorker>, key: string) =>
+  w.fetch("/api/posts", {
+    method: "POST",
+    headers: { "content-type": "application/json", "idempotency-key": key, ...(await bearer("alice")) },
+    body: '{"title":"a","content":"b"}',
+  });
+
+describe("D1 fails at the last statement of a multi-statement write", () => {
+  // The idempotent create is one batch: [forget an expired key, insert the post, insert the key].
+  // Failing statement 3 means the post insert really ran inside the transaction first.
+  const w = useWorker({ vars: { FAULT_D1_BATCH_STATEMENT: "3" } });
+
+  it("503 + Retry-After, nothing partial kept, the failure logged with the request id", async () => {
+    const res = await createWithKey(w, "k-1");
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    const p = await problem(res);
+    expect(p.type).toBe("/problems/storage-unavailable");
+    expect(JSON.stringify(p)).not.toMatch(/D1_ERROR|SQL|FAULT|at .*\(/);
+    expect(await count(w, "posts")).toBe(0);
+    expect(await count(w, "idempotency_keys")).toBe(0);
+    await expect
+      .poll(() => w.logs().find((l) => l.includes(p.requestId) && l.includes('"level":"error"')))
+      .toSatisfy((line?: string) => line !== undefined && JSON.parse(line).userId === "alice" && JSON.parse(line).path === "/api/posts");
+  });
+
+  it("single-statement writes are untouched (the fault is only in batches)", async () => {
+    const res = await w.fetch("/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: '{"title":"a","content":"b"}' });
+    expect(res.status).toBe(201);
+    expect(await count(w, "posts")).toBe(1);
+  });
+});
+
+describe("the fault switch outside development", () => {
+  const w = useWorker({ vars: { ENVIRONMENT: "production", FAULT_D1_BATCH_STATEMENT: "1" } });
+
+  it("is ignored: the same write succeeds", async () => {
+    const res = await createWithKey(w, "k-prod");
+    expect(res.status).toBe(201);
+    expect(await count(w, "posts")).toBe(1);
+    expect(await count(w, "idempotency_keys")).toBe(1);
+  });
+});
