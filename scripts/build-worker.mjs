@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the deployable Worker: route table → OpenNext build (runs `npm run build` = next build)
 // → build placeholders dropped from the prerendered cache → vendored browser assets copied into
-// the assets directory → wrangler's bundle of worker/index.ts into dist/ (a dry-run deploy: offline,
-// no account). `npm run deploy` runs this, then `opennextjs-cloudflare deploy`.
+// the assets directory → wrangler's bundle of worker/index.ts into dist/ (a dry-run deploy:
+// offline, no account). `npm run deploy` runs this, then `opennextjs-cloudflare deploy`.
 // `--if-needed` skips all of it when dist/ was built from the current sources.
 import { writeFileSync } from "node:fs";
 import { BUILD_STAMP, isBuildCurrent, sourceHash } from "./build-stamp.mjs";

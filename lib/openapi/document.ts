@@ -21,7 +21,7 @@ const PROBLEM_TITLES: Record<number, string> = {
   403: "Authenticated but not allowed",
   404: "Not found",
   405: "Method not allowed (see Allow)",
-  409: "The resource kept changing while the write was applied; nothing written (Retry-After)",
+  409: "Conflicts with the resource's current state; nothing written (see type and detail)",
   411: "Content-Length required",
   412: "If-Match did not match",
   413: "Body too large",

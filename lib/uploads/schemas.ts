@@ -1,6 +1,26 @@
 import * as z from "zod";
 
-export const createUploadInput = (allowedTypes: readonly string[], maxBytes: number) =>
+export interface UploadLimits {
+  allowedTypes: readonly string[];
+  /** The largest `size` accepted (single PUT or multipart). */
+  maxBytes: number;
+}
+
+const uploadInputs = new Map<string, ReturnType<typeof buildUploadInput>>();
+
+/**
+ * The body of `POST /api/uploads` and `POST /api/uploads/multipart` under these limits: the
+ * schema that validates requests and the one the OpenAPI document shows. Built once per
+ * distinct limits (a deployment has two), not per request.
+ */
+export function createUploadInput(limits: UploadLimits) {
+  const id = `${limits.maxBytes}\n${limits.allowedTypes.join("\n")}`;
+  let schema = uploadInputs.get(id);
+  if (!schema) uploadInputs.set(id, (schema = buildUploadInput(limits)));
+  return schema;
+}
+
+const buildUploadInput = ({ allowedTypes, maxBytes }: UploadLimits) =>
   z.strictObject({
     filename: z.string().min(1, "Must be 1-1024 characters.").max(1024, "Must be 1-1024 characters."),
     // Case and surrounding spaces do not matter; the enum is what the OpenAPI document lists.
@@ -26,3 +46,65 @@ export const presignedUpload = z.object({
 });
 
 export const completedUpload = z.object({ key: z.string(), size: z.number().int(), contentType: z.string(), etag: z.string() });
+
+// ---------------------------------------------------------------------------------------------
+// Multipart uploads
+
+/** The store's limits on multipart uploads (R2 and S3 agree). */
+export const MULTIPART = { minPartSize: 5 * 1024 * 1024, maxParts: 10000, maxPartNumbersPerCall: 100 } as const;
+
+const key = z.string().min(1, "Required.").max(1024, "Too long.");
+const uploadId = z.string().min(1, "Required.").max(1024, "Too long.");
+const partNumber = z
+  .number({ error: "Must be a whole number from 1 to 10000." })
+  .int("Must be a whole number from 1 to 10000.")
+  .min(1, "Must be a whole number from 1 to 10000.")
+  .max(MULTIPART.maxParts, "Must be a whole number from 1 to 10000.");
+
+export const multipartCreated = z.object({
+  key: z.string(),
+  uploadId: z.string(),
+  partSize: z.number().int().describe("Every part but the last has exactly this many bytes (at least 5 MiB)"),
+  partCount: z.number().int().max(MULTIPART.maxParts),
+  expiresAt: z.string().describe("After this the daily job aborts the upload if it was not completed"),
+});
+
+export const signPartsInput = z.strictObject({
+  key,
+  uploadId,
+  partNumbers: z
+    .array(partNumber)
+    .min(1, `Send 1 to ${MULTIPART.maxPartNumbersPerCall} part numbers.`)
+    .max(MULTIPART.maxPartNumbersPerCall, `Send 1 to ${MULTIPART.maxPartNumbersPerCall} part numbers.`)
+    .refine((ns) => new Set(ns).size === ns.length, "Part numbers must not repeat."),
+});
+
+export const signedParts = z.object({
+  parts: z.array(
+    z.object({
+      partNumber: z.number().int(),
+      url: z.string().describe("Presigned UploadPart PUT; its Content-Length is signed"),
+      size: z.number().int().describe("The body must be exactly this many bytes"),
+      headers: z.record(z.string(), z.string()),
+    }),
+  ),
+});
+
+export const multipartQuery = z.strictObject({ key, uploadId });
+
+export const multipartListing = z.object({
+  key: z.string(),
+  uploadId: z.string(),
+  partSize: z.number().int(),
+  partCount: z.number().int(),
+  parts: z.array(z.object({ partNumber: z.number().int(), etag: z.string(), size: z.number().int() })),
+});
+
+export const completeMultipartInput = z.strictObject({
+  key,
+  uploadId,
+  parts: z
+    .array(z.strictObject({ partNumber, etag: z.string().min(1, "Required.").max(200, "Too long.") }))
+    .min(1, "Send every part.")
+    .max(MULTIPART.maxParts, "At most 10000 parts."),
+});
