@@ -131,11 +131,19 @@ export function renderEndpoints(doc) {
   return tags.map((tag) => `## ${tag[0].toUpperCase()}${tag.slice(1)}\n\n${byTag.get(tag).join("\n\n")}`).join("\n\n");
 }
 
+/** The problem types the API answers with (the document lists them from lib/http/problem-types.ts). */
+export function renderProblemTypes(doc) {
+  const types = doc.components.schemas.Problem["x-problem-types"];
+  const rows = types.map((t) => `| \`${t.type}\` | ${t.status} | ${cell(t.summary)} |`);
+  return ["## Problem types", "", "Every error body's `type` is one of these.", "", "| type | status | when |", "|---|---|---|", ...rows].join("\n");
+}
+
 const current = readFileSync(DOC, "utf8");
 const start = current.indexOf(BEGIN);
 const end = current.indexOf(END);
 if (start < 0 || end < start) throw new Error(`docs/api.md lacks the markers ${BEGIN} … ${END}`);
-const next = `${current.slice(0, start)}${BEGIN}\n\n${renderEndpoints(readOpenApi())}\n\n${current.slice(end)}`;
+const doc = readOpenApi();
+const next = `${current.slice(0, start)}${BEGIN}\n\n${renderEndpoints(doc)}\n\n${renderProblemTypes(doc)}\n\n${current.slice(end)}`;
 
 if (process.argv.includes("--check")) {
   if (next !== current) {

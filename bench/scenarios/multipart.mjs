@@ -3,14 +3,15 @@
 // process group sampled around each call — and the part bytes, PUT to the local dev store in
 // between, are not. Part signing is per part (5 MiB parts up to 50 GiB), so it is reported apart
 // from the per-upload calls.
-import { groupCpuTicks, start, stop, ticksToMs } from "../harness.mjs";
+import { groupCpuTicks, start, stop, ticksToMs, withVars } from "../harness.mjs";
 
 export const name = "multipart";
 
 const MiB = 1 << 20;
 
 export async function run(ctx) {
-  const s = ctx.servers.routeflare;
+  // One user starting upload after upload, past its rate limit on purpose: measured with limits off.
+  const s = withVars(ctx.servers.routeflare, ["RATE_LIMITS:off"]);
   await ctx.anyState(s);
   await start(s);
   const base = `http://127.0.0.1:${s.port}`;

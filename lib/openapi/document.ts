@@ -3,6 +3,7 @@
  * the zod schemas that validate requests): one source of truth.
  */
 import * as z from "zod";
+import { PROBLEM_TYPES, problemType, type ProblemSlug } from "../http/problem-types";
 import { chatOperations } from "../chat/openapi";
 import { postOperations } from "../posts/openapi";
 import { statsOperations } from "../stats/openapi";
@@ -127,8 +128,13 @@ export function buildDocument(ops: readonly Operation[] = operations) {
   const problem = {
     type: "object",
     required: ["type", "title", "status", "requestId"],
+    "x-problem-types": Object.entries(PROBLEM_TYPES).map(([slug, { status, summary }]) => ({ type: problemType(slug as ProblemSlug), status, summary })),
     properties: {
-      type: { type: "string", description: "A URI reference (about:blank or /problems/<slug>)" },
+      type: {
+        type: "string",
+        enum: ["about:blank", ...Object.keys(PROBLEM_TYPES).map((slug) => problemType(slug as ProblemSlug))],
+        description: "A URI reference: /problems/<slug>, one of the types listed in x-problem-types",
+      },
       title: { type: "string" },
       status: { type: "integer" },
       detail: { type: "string" },
