@@ -10,10 +10,13 @@
 //   1. Create bench/scenarios/<name>.mjs exporting
 //        export const name = "<name>";          // what --only=<name> selects
 //        export async function run(ctx) { … }   // ctx: see `createContext` below
-//      Use `ctx.servers.routeflare` / `ctx.servers.hono` (or `withVars(server, [...])` for a
-//      variant with other --var values), `start`/`stop`, `ctx.posts(server, n)` for seeded data,
-//      `measure(server, path)` for a wrk run with CPU per request, `ctx.report.section(...)` /
-//      `ctx.report.table(...)` for the output, and `ctx.results[name] = …` for latest.json.
+//      Use `ctx.servers.routeflare` / `ctx.servers.hono` (or `withVars(server, ["NAME:value"])`
+//      for a variant with other --var values), `start(server)` / `stop(server)`,
+//      `ctx.posts(server, n)` for n seeded posts, `ctx.measure(server, path, { script })` for a
+//      wrk run with CPU ms per request (a wrk Lua `script` for POSTs, see write.mjs),
+//      `groupCpuTicks(server.pgid)` around any other workload (see uploads.mjs), `ctx.post()` for
+//      an authenticated JSON POST, `ctx.report.log()` / `ctx.report.table()` for the output,
+//      and `ctx.results.<name> = …` for latest.json. `ctx.opts.quick` asks for a short run.
 //   2. Add it to SCENARIOS in bench/run.mjs (the order there is the run order).
 //   A scenario must stop what it starts; the runner stops every server on exit anyway.
 import { execFileSync, spawn } from "node:child_process";
@@ -45,7 +48,9 @@ export function requireWrk() {
     execFileSync("wrk", ["--version"], { stdio: "ignore" });
   } catch (e) {
     if (e.code !== "ENOENT") return; // wrk --version exits 1 after printing its version
-    console.error("npm run bench needs wrk (the HTTP load generator), which is not installed.\nInstall it, e.g. on Debian/Ubuntu: sudo apt-get install wrk, then run the benchmark again.");
+    console.error(
+      "npm run bench needs wrk (the HTTP load generator), which is not installed.\nInstall it, e.g. on Debian/Ubuntu: sudo apt-get install wrk, then run the benchmark again.",
+    );
     process.exit(1);
   }
 }
@@ -71,7 +76,10 @@ export const ticksToMs = (ticks) => (ticks * 1000) / CLK_TCK;
 
 export function groupPids(pgid) {
   try {
-    return execFileSync("pgrep", ["-g", String(pgid)]).toString().trim().split(/\s+/);
+    return execFileSync("pgrep", ["-g", String(pgid)])
+      .toString()
+      .trim()
+      .split(/\s+/);
   } catch {
     return [];
   }
@@ -149,7 +157,13 @@ export const medianOfRuns = (rs) => ({
  */
 export function createServers() {
   return {
-    routeflare: { name: "Routeflare", port: 8790, config: join(root, "wrangler.toml"), persist: join(out, "state-routeflare"), vars: ["--var", "ENVIRONMENT:development"] },
+    routeflare: {
+      name: "Routeflare",
+      port: 8790,
+      config: join(root, "wrangler.toml"),
+      persist: join(out, "state-routeflare"),
+      vars: ["--var", "ENVIRONMENT:development"],
+    },
     hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(out, "state-hono"), vars: [] },
   };
 }
@@ -187,7 +201,23 @@ export async function start(s) {
   const t0 = performance.now();
   const child = spawn(
     bin("wrangler"),
-    ["dev", "--config", s.config, "--port", String(s.port), "--ip", "127.0.0.1", "--log-level", "warn", "--persist-to", s.persist, "--show-interactive-dev-session=false", "--inspector-port", String(s.port + 1000), ...s.vars],
+    [
+      "dev",
+      "--config",
+      s.config,
+      "--port",
+      String(s.port),
+      "--ip",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+      "--persist-to",
+      s.persist,
+      "--show-interactive-dev-session=false",
+      "--inspector-port",
+      String(s.port + 1000),
+      ...s.vars,
+    ],
     { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: process.env },
   );
   s.pgid = child.pid;
@@ -200,7 +230,10 @@ export async function start(s) {
   // wrangler's proxy answers before the user worker has loaded; that is equal for both servers.
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${s.name} exited:\n${output}`);
-    const answered = await fetch(`http://127.0.0.1:${s.port}/api/__ready_probe__`, { method: "HEAD", signal: AbortSignal.timeout(500) }).then(
+    const answered = await fetch(`http://127.0.0.1:${s.port}/api/__ready_probe__`, {
+      method: "HEAD",
+      signal: AbortSignal.timeout(500),
+    }).then(
       () => true,
       () => false,
     );
@@ -238,7 +271,10 @@ export async function stopAll() {
 // Data
 
 function d1(s, argsList) {
-  return run(bin("wrangler"), ["d1", ...argsList, "--local", "--config", s.config, "--persist-to", s.persist], { env: { ...process.env, CI: "true" }, stdio: "ignore" });
+  return run(bin("wrangler"), ["d1", ...argsList, "--local", "--config", s.config, "--persist-to", s.persist], {
+    env: { ...process.env, CI: "true" },
+    stdio: "ignore",
+  });
 }
 
 /**
@@ -323,6 +359,10 @@ export function createContext({ opts, token }) {
     },
     /** JSON POST with the bench user's token. */
     post: (s, path, body) =>
-      fetch(`http://127.0.0.1:${s.port}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }),
+      fetch(`http://127.0.0.1:${s.port}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }),
   };
 }

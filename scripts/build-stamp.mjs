@@ -6,7 +6,21 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./toolchain.mjs";
 
-const SOURCES = ["app", "lib", "public", "drizzle", "worker.ts", "next.config.ts", "open-next.config.ts", "wrangler.toml", "tsconfig.json", "package-lock.json", "scripts/build-worker.mjs", "scripts/drop-build-placeholders.mjs"];
+const SOURCES = [
+  "app",
+  "lib",
+  "public",
+  "drizzle",
+  "worker.ts",
+  "next.config.ts",
+  "open-next.config.ts",
+  "wrangler.toml",
+  "tsconfig.json",
+  "package-lock.json",
+  "scripts/build-worker.mjs",
+  "scripts/drop-build-placeholders.mjs",
+  "scripts/vendor-assets.mjs",
+];
 
 function walk(path, out) {
   if (!existsSync(path)) return;

@@ -28,11 +28,15 @@ export async function run(ctx) {
   const all = (xs) => xs.map((x) => x.toFixed(0)).join(", ");
   ctx.report.log("## First request after a cold start (GET /api/posts/<id>)");
   ctx.report.log();
-  ctx.report.table(["server", `first request ms (median of ${rounds})`, "all"], ["l", "r", "l"], [
-    ["Routeflare", a.toFixed(0), all(first.Routeflare)],
-    ["Hono", b.toFixed(0), all(first.Hono)],
-    ["**ratio**", `**${(a / b).toFixed(2)}×**`, ""],
-  ]);
+  ctx.report.table(
+    ["server", `first request ms (median of ${rounds})`, "all"],
+    ["l", "r", "l"],
+    [
+      ["Routeflare", a.toFixed(0), all(first.Routeflare)],
+      ["Hono", b.toFixed(0), all(first.Hono)],
+      ["**ratio**", `**${(a / b).toFixed(2)}×**`, ""],
+    ],
+  );
   ctx.report.log();
   ctx.results.cold = { routeflare: a, hono: b, ratio: a / b };
 }

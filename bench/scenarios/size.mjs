@@ -11,7 +11,10 @@ export const name = "size";
 export async function run(ctx) {
   const tmp = join(out, "size-tmp");
   const size = (config) => {
-    const text = execFileSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", tmp, "--config", config], { cwd: root, env: process.env }).toString();
+    const text = execFileSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", tmp, "--config", config], {
+      cwd: root,
+      env: process.env,
+    }).toString();
     const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(text);
     return { total: Number(m[1]), gzip: Number(m[2]) };
   };
@@ -20,10 +23,14 @@ export async function run(ctx) {
   rmSync(tmp, { recursive: true, force: true });
   ctx.report.log("## Bundle (wrangler deploy --dry-run)");
   ctx.report.log();
-  ctx.report.table(["worker", "Total Upload KiB", "gzip KiB"], ["l", "r", "r"], [
-    ["Routeflare", a.total, a.gzip],
-    ["Hono", b.total, b.gzip],
-  ]);
+  ctx.report.table(
+    ["worker", "Total Upload KiB", "gzip KiB"],
+    ["l", "r", "r"],
+    [
+      ["Routeflare", a.total, a.gzip],
+      ["Hono", b.total, b.gzip],
+    ],
+  );
   ctx.report.log();
   ctx.results.size = { routeflare: a, hono: b };
 }

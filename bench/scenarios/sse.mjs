@@ -36,7 +36,11 @@ export async function run(ctx) {
   ctx.report.log();
   ctx.report.log(`Sequential, median of ${rs.length}:`);
   ctx.report.log();
-  ctx.report.table(["time to first byte ms", "time to first frame ms", "total ms"], ["r", "r", "r"], [[m.ttfb.toFixed(1), m.firstFrame.toFixed(1), m.total.toFixed(1)]]);
+  ctx.report.table(
+    ["time to first byte ms", "time to first frame ms", "total ms"],
+    ["r", "r", "r"],
+    [[m.ttfb.toFixed(1), m.firstFrame.toFixed(1), m.total.toFixed(1)]],
+  );
   ctx.report.log();
   ctx.results.sse = m;
 

@@ -19,7 +19,9 @@ export async function run(ctx) {
   }
   ctx.report.log("## Uploads: the Worker's share");
   ctx.report.log();
-  ctx.report.log(`Presign (POST /api/uploads), ${lat.length} sequential requests: p50 ${median(lat).toFixed(1)} ms, p99 ${quantile(lat, 0.99).toFixed(1)} ms.`);
+  ctx.report.log(
+    `Presign (POST /api/uploads), ${lat.length} sequential requests: p50 ${median(lat).toFixed(1)} ms, p99 ${quantile(lat, 0.99).toFixed(1)} ms.`,
+  );
   ctx.report.log();
   ctx.results.uploads = { presignP50: median(lat) };
   const rows = [];

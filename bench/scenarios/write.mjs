@@ -23,9 +23,11 @@ export async function run(ctx) {
   const r = medianOfRuns(rs);
   ctx.report.log("## Writes (Routeflare only: the yardstick has no create)");
   ctx.report.log();
-  ctx.report.table(["route", "req/s", "p50 ms", "p99 ms", "CPU ms/req"], ["l", "r", "r", "r", "r"], [
-    ["POST /api/posts (auth, zod, insert)", r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), r.cpu.toFixed(2)],
-  ]);
+  ctx.report.table(
+    ["route", "req/s", "p50 ms", "p99 ms", "CPU ms/req"],
+    ["l", "r", "r", "r", "r"],
+    [["POST /api/posts (auth, zod, insert)", r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), r.cpu.toFixed(2)]],
+  );
   ctx.report.log();
   ctx.results.write = r;
 }

@@ -14,14 +14,18 @@ app.get("/api/posts", async (c) => {
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 100);
   const { results } = await c.env.DB.prepare(
     "SELECT id, title, content, published, author_id AS authorId, created_at AS createdAt, updated_at AS updatedAt FROM posts WHERE published = 1 ORDER BY created_at DESC, id DESC LIMIT ?",
-  ).bind(limit).all();
+  )
+    .bind(limit)
+    .all();
   return c.json({ posts: results, limit, nextCursor: null });
 });
 
 app.get("/api/posts/:id", async (c) => {
   const row = await c.env.DB.prepare(
     "SELECT id, title, content, published, author_id AS authorId, created_at AS createdAt, updated_at AS updatedAt FROM posts WHERE id = ?",
-  ).bind(c.req.param("id")).first();
+  )
+    .bind(c.req.param("id"))
+    .first();
   if (!row) return c.json({ title: "Not Found", status: 404 }, 404);
   return c.json(row);
 });
@@ -31,8 +35,15 @@ app.post("/api/seed", async (c) => {
   const now = Date.now();
   const stmts = [];
   for (let i = 0; i < n; i++) {
-    stmts.push(c.env.DB.prepare("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, 1, 'bench', ?, ?)")
-      .bind(`p${String(i).padStart(6, "0")}`, `Post ${i}`, "x".repeat(400), now - i, now - i));
+    stmts.push(
+      c.env.DB.prepare("INSERT OR REPLACE INTO posts VALUES (?, ?, ?, 1, 'bench', ?, ?)").bind(
+        `p${String(i).padStart(6, "0")}`,
+        `Post ${i}`,
+        "x".repeat(400),
+        now - i,
+        now - i,
+      ),
+    );
   }
   await c.env.DB.batch(stmts);
   return c.json({ seeded: n });
