@@ -6,6 +6,7 @@ import { defineRoute } from "@/lib/http/route";
 import { sseResponse } from "@/lib/http/sse";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  rateLimit: "chat",
   // Auth and validation answer before the stream starts (401/400/413/415 as problem+json).
   POST: async (c) => {
     await c.requireUser();
@@ -22,4 +23,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       },
     );
   },
-}, { rateLimit: "chat" });
+});

@@ -18,4 +18,4 @@ const s3 =
 
 // Not rate limited: it stands in for the object store (R2 limits nothing per client either), and
 // a multipart upload sends its parts here by the hundred.
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({ PUT: s3("put"), GET: s3("get") }, { rateLimit: false });
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({ rateLimit: false, PUT: s3("put"), GET: s3("get") });
