@@ -15,7 +15,13 @@ export const name = "rate-limits";
 
 export async function run(ctx) {
   const on = ctx.servers.routeflare;
-  const off = { ...withVars(on, ["RATE_LIMITS:off"]), name: "Routeflare, limits off", port: 8792, persist: join(out, "state-routeflare-off"), seeded: undefined };
+  const off = {
+    ...withVars(on, ["RATE_LIMITS:off"]),
+    name: "Routeflare, limits off",
+    port: 8792,
+    persist: join(out, "state-routeflare-off"),
+    seeded: undefined,
+  };
   const { hono } = ctx.servers;
   const servers = [on, off, hono];
   const ids = new Map();
@@ -38,17 +44,27 @@ export async function run(ctx) {
 
   const m = new Map(servers.map((s) => [s, medianOfRuns(samples.get(s))]));
   const h = m.get(hono);
-  const row = (label, r) => [label, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), r.cpu.toFixed(3), (r.rps / h.rps).toFixed(2) + "×", (r.cpu / h.cpu).toFixed(2) + "×"];
+  const row = (label, r) => [
+    label,
+    r.rps.toFixed(0),
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    r.cpu.toFixed(3),
+    (r.rps / h.rps).toFixed(2) + "×",
+    (r.cpu / h.cpu).toFixed(2) + "×",
+  ];
   ctx.report.log("## Rate limits: GET /api/posts/<id> with limits on vs off (same run)");
   ctx.report.log();
-  ctx.report.table(["server", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "req/s vs Hono", "CPU vs Hono"], ["l", "r", "r", "r", "r", "r", "r"], [
-    row("Routeflare, limits on", m.get(on)),
-    row("Routeflare, limits off", m.get(off)),
-    row("Hono", h),
-  ]);
+  ctx.report.table(
+    ["server", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "req/s vs Hono", "CPU vs Hono"],
+    ["l", "r", "r", "r", "r", "r", "r"],
+    [row("Routeflare, limits on", m.get(on)), row("Routeflare, limits off", m.get(off)), row("Hono", h)],
+  );
   const cost = m.get(on).cpu - m.get(off).cpu;
   ctx.report.log();
-  ctx.report.log(`Limiter cost: ${cost.toFixed(3)} CPU ms per request (on − off, medians; both Worker and local binding emulation), ${((m.get(on).rps / m.get(off).rps - 1) * 100).toFixed(1)}% req/s.`);
+  ctx.report.log(
+    `Limiter cost: ${cost.toFixed(3)} CPU ms per request (on − off, medians; both Worker and local binding emulation), ${((m.get(on).rps / m.get(off).rps - 1) * 100).toFixed(1)}% req/s.`,
+  );
   ctx.report.log();
   ctx.results.rateLimits = { on: m.get(on), off: m.get(off), hono: h, cpuCostMs: cost };
 }

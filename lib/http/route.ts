@@ -13,11 +13,14 @@
  * Every method is exported: those the route lacks answer 405 with `Allow`, `OPTIONS` answers
  * the CORS preflight with the route's own methods, and `HEAD` runs `GET` without the body.
  *
- * Rate limits (lib/http/rate-limit.ts) are part of the declaration: every route is limited
- * unless its options say `rateLimit: false`, and a route names the per-user policy its writes
- * count against in one line:
+ * Rate limits (lib/http/rate-limit.ts) are part of the declaration, one line next to the
+ * methods: every route is limited unless it says `rateLimit: false`, and a route names the
+ * per-user policy its writes count against:
  * ```ts
- * export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({ POST: createThing }, { rateLimit: "post-writes" });
+ * export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+ *   rateLimit: "post-writes",
+ *   POST: async (c) => json(await createThing(c.db(), await c.requireUser()), { status: 201 }),
+ * });
  * ```
  */
 import { unauthorized, type User } from "../auth/jwt";
@@ -172,11 +175,15 @@ async function limit(c: RequestContext<Params>, method: string, rt: Runtime, sta
   state.rateLimitPolicy = await rt.limiter.check({ request: c.request, method, route, user: () => c.user() });
 }
 
-export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P>, options: RouteOptions = {}): Record<Method, NextRouteHandler> {
-  const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => handlers[m]);
+/** A route's declaration: its method handlers and its options. */
+export type RouteDefinition<P extends Params = Params> = RouteHandlers<P> & RouteOptions;
+
+export function defineRoute<P extends Params = Params>(definition: RouteDefinition<P>): Record<Method, NextRouteHandler> {
+  const { rateLimit: policy, ...handlers } = definition;
+  const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => (handlers as RouteHandlers<P>)[m]);
   const allowed: Method[] = METHODS.filter((m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)));
-  const limited = options.rateLimit !== false;
-  const routePolicy = options.rateLimit || undefined;
+  const limited = policy !== false;
+  const routePolicy = policy || undefined;
 
   return everyMethod(
     wrap<P>(async (c, method, rt, state) => {

@@ -29,7 +29,11 @@ describe("rate limits in a browser (Chromium)", () => {
     if (left < 15_000) await new Promise((r) => setTimeout(r, left + 250));
     const auth = await bearer("browser-user");
     for (let i = 0; i < 10; i++) {
-      const res = await w.fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json", ...auth }, body: '{"message":"hi"}' });
+      const res = await w.fetch("/api/chat", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: '{"message":"hi"}',
+      });
       expect(res.status).toBe(200);
       await res.body!.cancel();
     }
@@ -39,7 +43,11 @@ describe("rate limits in a browser (Chromium)", () => {
     const seen = await page.evaluate(
       async ({ api, jwt }) => {
         // Authorization + JSON: the browser sends a CORS preflight first.
-        const res = await fetch(`${api}/api/chat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${jwt}` }, body: '{"message":"one more"}' });
+        const res = await fetch(`${api}/api/chat`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${jwt}` },
+          body: '{"message":"one more"}',
+        });
         return {
           status: res.status,
           retryAfter: res.headers.get("retry-after"),

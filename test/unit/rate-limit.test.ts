@@ -19,7 +19,12 @@ function capture() {
   return { log, warnings };
 }
 
-const anonymous = () => ({ request: new Request("https://api.example.com/api/posts", { headers: { "cf-connecting-ip": "198.51.100.7" } }), method: "GET", route: undefined, user: async () => null });
+const anonymous = () => ({
+  request: new Request("https://api.example.com/api/posts", { headers: { "cf-connecting-ip": "198.51.100.7" } }),
+  method: "GET",
+  route: undefined,
+  user: async () => null,
+});
 
 describe("rateLimit fails open", () => {
   it("missing bindings: every request goes through, one warning for the isolate", async () => {
@@ -35,7 +40,13 @@ describe("rateLimit fails open", () => {
     const failing = { limit: () => Promise.reject(new Error("rate limiter unavailable")) };
     const limiter = rateLimit({ enabled: true, bindings: { RATE_LIMIT_ANONYMOUS: failing, RATE_LIMIT_AUTHENTICATED: failing }, log });
     for (let i = 0; i < 5; i++) expect(await limiter.check(anonymous())).toBe('"anonymous";q=600;w=60');
-    expect(await limiter.check({ ...anonymous(), request: new Request("https://api.example.com/api/posts", { headers: { authorization: "Bearer x" } }), user: async () => ({ id: "u1" }) })).toBe('"authenticated";q=600;w=60');
+    expect(
+      await limiter.check({
+        ...anonymous(),
+        request: new Request("https://api.example.com/api/posts", { headers: { authorization: "Bearer x" } }),
+        user: async () => ({ id: "u1" }),
+      }),
+    ).toBe('"authenticated";q=600;w=60');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.fields).toMatchObject({ error: "rate limiter unavailable" });
   });
@@ -82,7 +93,7 @@ describe("ipKey: the anonymous key for a client IP", () => {
     const out = [hex.join(":"), g.map((x) => x.toString(16).padStart(4, "0")).join(":"), hex.join(":").toUpperCase()];
     // Zero-compress the longest run of zero groups, as RFC 5952 does.
     let best = [-1, 0];
-    for (let i = 0; i < 8; ) {
+    for (let i = 0; i < 8;) {
       let j = i;
       while (j < 8 && g[j] === 0) j++;
       if (j - i > best[1]!) best = [i, j - i];

@@ -7,6 +7,7 @@ import { defineRoute } from "@/lib/http/route";
 import { sseResponse } from "@/lib/http/sse";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  rateLimit: "chat",
   // Auth and validation answer before the stream starts (401/400/413/415 as problem+json).
   POST: async (c) => {
     await c.requireUser();
@@ -28,4 +29,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       },
     );
   },
-}, { rateLimit: "chat" });
+});

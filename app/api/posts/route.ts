@@ -6,6 +6,7 @@ import { createPost, listPosts, pruneIdempotencyKeys, requireCursorSecret } from
 import { createPostInput, idempotencyKey, listPostsQuery } from "@/lib/posts/schemas";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  rateLimit: "post-writes",
   GET: async (c) => {
     const query = validate(listPostsQuery, Object.fromEntries(c.url.searchParams), "query");
     const user = await c.user();
@@ -30,4 +31,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       },
     });
   },
-}, { rateLimit: "post-writes" });
+});

@@ -52,7 +52,10 @@ const endpoint =
 
 // Not rate limited: it stands in for the object store (R2 limits nothing per client either), and
 // a multipart upload sends its parts here by the hundred.
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>(
-  { PUT: endpoint("PUT"), GET: endpoint("GET"), POST: endpoint("POST"), DELETE: endpoint("DELETE") },
-  { rateLimit: false },
-);
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({
+  rateLimit: false,
+  PUT: endpoint("PUT"),
+  GET: endpoint("GET"),
+  POST: endpoint("POST"),
+  DELETE: endpoint("DELETE"),
+});

@@ -5,6 +5,7 @@ import { deletePost, getVisiblePost, postHeaders, toPost, updatePost } from "@/l
 import { patchPostInput, replacePostInput } from "@/lib/posts/schemas";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id: string }>({
+  rateLimit: "post-writes",
   GET: async (c) => {
     const user = await c.user();
     const row = await getVisiblePost(c.d1(), c.params.id, user?.id);
@@ -32,4 +33,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id
     await deletePost(c.db(), c.d1(), { id: c.params.id, userId: user.id, ifMatch: c.request.headers.get("if-match") });
     return new Response(null, { status: 204 });
   },
-}, { rateLimit: "post-writes" });
+});

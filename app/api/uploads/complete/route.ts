@@ -5,10 +5,11 @@ import { objectStoreFor } from "@/lib/uploads/store";
 import { completeUpload } from "@/lib/uploads/uploads";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  rateLimit: "uploads",
   POST: async (c) => {
     const user = await c.requireUser();
     const { key } = await parseJson(c.request, completeUploadInput, c.config.maxJsonBytes);
     const store = await objectStoreFor(c.env, c.config);
     return json(await completeUpload(c.db(), store, { ownerId: user.id, key }));
   },
-}, { rateLimit: "uploads" });
+});

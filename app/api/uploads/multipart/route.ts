@@ -6,6 +6,7 @@ import { createUploadInput, multipartQuery } from "@/lib/uploads/schemas";
 import { multipartStoreFor } from "@/lib/uploads/store";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  rateLimit: "uploads",
   POST: async (c) => {
     const user = await c.requireUser();
     const { allowedTypes, multipartMaxBytes } = c.config.uploads;
@@ -27,4 +28,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     await abortMultipartUpload(c.db(), store, { ownerId: user.id, ...query });
     return new Response(null, { status: 204 });
   },
-}, { rateLimit: "uploads" });
+});

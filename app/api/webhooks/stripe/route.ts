@@ -5,5 +5,6 @@ import { receiveWebhook } from "@/lib/webhooks/receive";
 // Signed webhook deliveries: the flow and its statuses are in lib/webhooks/receive.ts, docs in docs/webhooks.md.
 // Never rate limited: senders retry in bursts, and every delivery is signed.
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
+  rateLimit: false,
   POST: (c) => receiveWebhook(c, stripeWebhooks),
-}, { rateLimit: false });
+});
