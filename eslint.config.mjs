@@ -1,12 +1,18 @@
 // Lint: TypeScript rules everywhere, and edge purity for what runs in the Worker (app/, lib/,
-// worker.ts): Web APIs only. OpenNext serves `runtime = "edge"` routes as a silent 500, and
+// worker/): Web APIs only. OpenNext serves `runtime = "edge"` routes as a silent 500, and
 // Node built-ins / Buffer / process.env either do not exist on workerd or hide config reads.
 import tseslint from "typescript-eslint";
 
 const NODE_MODULES = ["assert", "buffer", "child_process", "cluster", "crypto", "dgram", "dns", "events", "fs", "fs/promises", "http", "https", "http2", "net", "os", "path", "perf_hooks", "process", "querystring", "readline", "stream", "string_decoder", "timers", "tls", "tty", "url", "util", "v8", "vm", "worker_threads", "zlib"];
 
+/** Runs on workerd: Web APIs only. */
+const WORKER_IMPORTS = {
+  paths: NODE_MODULES.map((name) => ({ name, message: "Runs on workerd: use Web APIs (fetch, Web Streams, WebCrypto, TextEncoder)." })),
+  patterns: [{ group: ["node:*"], message: "Runs on workerd: use Web APIs, not Node built-ins." }],
+};
+
 export default tseslint.config(
-  { ignores: [".next/", ".open-next/", "dist/", "node_modules/", "**/.wrangler/", "bench-results/", "test-artifacts/", "cloudflare-env.d.ts", "next-env.d.ts", "lib/http/routes.generated.ts"] },
+  { ignores: [".next/", ".open-next/", "dist/", "node_modules/", "**/.wrangler/", "bench-results/", "test-artifacts/", "cloudflare-env.d.ts", "next-env.d.ts", "worker/routes.generated.ts"] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -15,17 +21,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ["app/**/*.{ts,tsx}", "lib/**/*.{ts,tsx}", "worker.ts"],
+    files: ["app/**/*.{ts,tsx}", "lib/**/*.{ts,tsx}", "worker/**/*.ts"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          paths: [
-            ...NODE_MODULES.map((name) => ({ name, message: "Runs on workerd: use Web APIs (fetch, Web Streams, WebCrypto, TextEncoder)." })),
-          ],
-          patterns: [{ group: ["node:*"], message: "Runs on workerd: use Web APIs, not Node built-ins." }],
-        },
-      ],
+      "no-restricted-imports": ["error", WORKER_IMPORTS],
       "no-restricted-globals": [
         "error",
         { name: "Buffer", message: "Use Uint8Array / TextEncoder." },
@@ -52,7 +50,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.mjs", "*.config.{ts,mjs}"],
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "*.config.{ts,mjs}"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
+    // The dependency runs one way: app/ and worker/ use lib/, never the reverse.
+    files: ["lib/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          ...WORKER_IMPORTS,
+          patterns: [
+            ...WORKER_IMPORTS.patterns,
+            { group: ["**/app/*", "@/app/*", "**/worker/*", "@/worker/*"], message: "lib/ never imports app/ or worker/: they build on lib/." },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -9,6 +9,8 @@ import type { FaultOptions } from "./db/faults";
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot know them: declared here. */
 export interface Secrets {
+  /** "false" sends /api/* through Next's full pipeline (to compare, or to rule the lean path out). */
+  ROUTEFLARE_LEAN_PATH?: string;
   AUTH_SECRET?: string;
   AUTH_JWKS_URL?: string;
   AUTH_ISSUER?: string;
@@ -28,6 +30,13 @@ export interface Secrets {
   UPLOAD_ALLOWED_TYPES?: string;
   UPLOAD_MAX_BYTES?: string;
   UPLOAD_URL_TTL_SECONDS?: string;
+  /** Largest multipart upload in bytes (default 5 GiB). */
+  UPLOAD_MULTIPART_MAX_BYTES?: string;
+  /**
+   * Development only (ignored unless ENVIRONMENT=development): `on` makes every call the upload
+   * routes make to the BUCKET binding throw, to show how the API answers when R2 is down.
+   */
+  FAULT_R2?: string;
   CHAT_PROVIDER?: string;
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;
@@ -56,6 +65,8 @@ export interface Config {
   corsAllowedOrigins: readonly string[];
   maxJsonBytes: number;
   logLevel: LogLevel;
+  /** `/api/*` is dispatched straight to the route modules (false: through Next's pipeline). */
+  leanPath: boolean;
   auth: {
     /** HS256 secret; the built-in dev secret in development when none is set. */
     secret: string | undefined;
@@ -81,7 +92,11 @@ export interface Config {
   uploads: {
     allowedTypes: readonly string[];
     maxBytes: number;
+    /** Largest multipart upload (bytes). */
+    multipartMaxBytes: number;
     urlTtlSeconds: number;
+    /** Development fault switch: the upload routes' R2 binding throws on every call. */
+    failR2: boolean;
     r2: {
       accountId: string | undefined;
       accessKeyId: string | undefined;
@@ -152,6 +167,7 @@ export function resolveConfig(env: Env): Config {
     corsAllowedOrigins: list(env.CORS_ALLOWED_ORIGINS, ["http://localhost:3000", "http://localhost:8787"]),
     maxJsonBytes: positiveInt(env.MAX_JSON_BYTES, 1024 * 1024),
     logLevel: level && LOG_LEVELS.includes(level) ? level : "info",
+    leanPath: str(env.ROUTEFLARE_LEAN_PATH) !== "false",
     auth: {
       secret: str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
       usesDevSecret: development && str(env.AUTH_SECRET) === undefined,
@@ -169,7 +185,9 @@ export function resolveConfig(env: Env): Config {
     uploads: {
       allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
       maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
+      multipartMaxBytes: positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3),
       urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
+      failR2: development && str(env.FAULT_R2) === "on",
       r2: {
         accountId: str(env.R2_ACCOUNT_ID),
         accessKeyId: str(env.R2_ACCESS_KEY_ID),

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Builds the deployable Worker: route table → OpenNext build (runs `npm run build` = next build)
-// → build placeholders dropped from the prerendered cache → wrangler's bundle of worker.ts into dist/ (a dry-run deploy: offline, no account).
+// → build placeholders dropped from the prerendered cache → vendored browser assets copied into
+// the assets directory → wrangler's bundle of worker/index.ts into dist/ (a dry-run deploy:
+// offline, no account). `npm run deploy` runs this, then `opennextjs-cloudflare deploy`.
 // `--if-needed` skips all of it when dist/ was built from the current sources.
 import { writeFileSync } from "node:fs";
-import { BUILD_STAMP, bin, isBuildCurrent, run, sourceHash } from "./lib.mjs";
+import { BUILD_STAMP, isBuildCurrent, sourceHash } from "./build-stamp.mjs";
+import { bin, run } from "./toolchain.mjs";
 
 if (process.argv.includes("--if-needed") && isBuildCurrent()) {
   console.log("Worker build is up to date (dist/).");
@@ -13,5 +16,6 @@ await run(process.execPath, ["scripts/gen-routes.mjs"]);
 const hash = sourceHash();
 await run(bin("opennextjs-cloudflare"), ["build"]);
 await run(process.execPath, ["scripts/drop-build-placeholders.mjs"]);
+await run(process.execPath, ["scripts/vendor-assets.mjs"]);
 await run(bin("wrangler"), ["deploy", "--dry-run", "--outdir", "dist"]);
 writeFileSync(BUILD_STAMP, hash);

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// Deletes the build's cache entries that a route marked as placeholders (header
-// x-routeflare-build-placeholder, see lib/stats/stats.ts) from OpenNext's output, before the
+// Deletes the build's cache entries that a route marked as placeholders (the header in
+// lib/stats/build-placeholder.ts) from OpenNext's output, before the
 // cache is populated (`npm start`, the tests) or deployed. `next build` must prerender a
 // time-revalidated route, but it has no database: such a route's first real request renders it.
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { root } from "./lib.mjs";
-
-const HEADER = "x-routeflare-build-placeholder";
+import { BUILD_PLACEHOLDER_HEADER as HEADER } from "../lib/stats/build-placeholder.ts";
+import { root } from "./toolchain.mjs";
 
 function* cacheFiles(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

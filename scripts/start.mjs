@@ -3,7 +3,7 @@
 // database (.wrangler/state), fill the local incremental cache with the build's prerendered
 // routes, then serve the production build on workerd (wrangler dev, local
 // mode: no account, no internet) at http://localhost:${PORT:-8787}.
-import { bin, run } from "./lib.mjs";
+import { bin, run } from "./toolchain.mjs";
 
 const port = process.env.PORT || "8787";
 await run(process.execPath, ["scripts/build-worker.mjs", "--if-needed"]);

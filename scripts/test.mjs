@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: static checks (lint incl. edge purity, types, route table), build the Worker if
+// `npm test`: static checks (lint incl. edge purity, types, route table, CI workflow schema), build the Worker if
 // its sources changed, run every vitest project, and print the closing line CI reads:
 // "N passed, N failed". Extra arguments go to vitest (e.g. `npm test -- test/integration/posts`).
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { bin, root, run } from "./lib.mjs";
+import { bin, root, run } from "./toolchain.mjs";
 
 let passed = 0;
 let failed = 0;
@@ -23,7 +23,9 @@ await check("lint (eslint, edge purity)", () => run(bin("eslint"), ["."]));
 await check("typecheck (app, lib, worker)", () => run(bin("tsc"), ["--noEmit"]));
 await check("typecheck (tests)", () => run(bin("tsc"), ["--noEmit", "-p", "test"]));
 await check("route table is current", () => run(process.execPath, ["scripts/gen-routes.mjs", "--check"]));
+await check("workflows match the GitHub Actions schema", () => run(process.execPath, ["scripts/check-workflows.mjs"]));
 await check("build the Worker", () => run(process.execPath, ["scripts/build-worker.mjs", "--if-needed"]));
+await check("docs/api.md matches the OpenAPI document", () => run(process.execPath, ["scripts/gen-api-doc.mjs", "--check"]));
 
 const report = join(root, ".vitest-report.json");
 rmSync(report, { force: true });

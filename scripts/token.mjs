@@ -4,9 +4,9 @@
 // (the one the Worker accepts with ENVIRONMENT=development, as `npm start` runs it).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SignJWT } from "jose";
+import { mintToken } from "../lib/auth/mint.ts";
 import { DEV_AUTH_SECRET } from "../lib/config.ts";
-import { root } from "./lib.mjs";
+import { root } from "./toolchain.mjs";
 
 const args = process.argv.slice(2);
 const sub = args.find((a) => !a.startsWith("--")) ?? "dev-user";
@@ -27,14 +27,12 @@ function devVar(name) {
   return undefined;
 }
 
-const secret = devVar("AUTH_SECRET") || DEV_AUTH_SECRET;
-let builder = new SignJWT({}).setProtectedHeader({ alg: "HS256", typ: "JWT" });
 // A .dev.vars that pins the issuer / audience makes the Worker require them: match it.
-if (devVar("AUTH_ISSUER")) builder = builder.setIssuer(devVar("AUTH_ISSUER"));
-if (devVar("AUTH_AUDIENCE")) builder = builder.setAudience(devVar("AUTH_AUDIENCE"));
-const jwt = await builder
-  .setSubject(sub)
-  .setIssuedAt()
-  .setExpirationTime(expires)
-  .sign(new TextEncoder().encode(secret));
+const jwt = await mintToken({
+  secret: devVar("AUTH_SECRET") || DEV_AUTH_SECRET,
+  sub,
+  expires,
+  issuer: devVar("AUTH_ISSUER"),
+  audience: devVar("AUTH_AUDIENCE"),
+});
 console.log(jwt);

@@ -1,13 +1,8 @@
-import { SignJWT } from "jose";
+import { mintToken } from "./mint";
 
 /** A short-lived HS256 token for local development (the demo pages, `curl`). */
 export async function signDevToken(secret: string, sub: string, ttlSeconds = 3600): Promise<{ token: string; sub: string; expiresAt: string }> {
   const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime(exp)
-    .sign(new TextEncoder().encode(secret));
+  const token = await mintToken({ secret, sub, expires: exp });
   return { token, sub, expiresAt: new Date(exp * 1000).toISOString() };
 }

@@ -19,7 +19,7 @@ export interface Authenticator {
   assertConfigured(): void;
 }
 
-/** Clock skew accepted on `exp` and `nbf`. */
+/** Clock skew accepted on `exp` and `nbf`: a token is honoured up to 30 s past expiry or before nbf. */
 const LEEWAY_SECONDS = 30;
 /** A token must say who it is for and when it stops working: without either it is refused. */
 const REQUIRED_CLAIMS = ["exp", "sub"];

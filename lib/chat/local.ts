@@ -8,11 +8,11 @@
  * for await (const delta of model.stream([{ role: "user", content: "hi" }], signal)) …
  * ```
  */
-import { sleep } from "./abortable";
+import { sleep } from "./sleep";
 import { ChatProviderError, type ChatMessage, type ChatProvider } from "./types";
 
 export interface LocalProviderOptions {
-  /** Pause between deltas (contract: at least 20 ms). */
+  /** Pause between deltas: at least 20 ms, so a client sees a stream, not one burst. */
   delayMs?: number;
   /** Pause before the first delta, as a model "thinking" (exercises the SSE ping). */
   thinkMs?: number;

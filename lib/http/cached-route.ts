@@ -7,7 +7,7 @@
  * (headers, cookies, URL search): either makes it dynamic, silently. Under force-static the
  * request is even a proxy that throws on most properties. So this wrapper exports GET alone
  * and hands the handler no request; what depends on the request (request id, CORS, 304,
- * OPTIONS, 405) is the Worker's job in front of the cache (lib/http/serve-cached.ts), and
+ * OPTIONS, 405) is the Worker's job in front of the cache (worker/serve-cached.ts), and
  * scripts/gen-routes.mjs routes these paths there.
  *
  * A failure is thrown, not answered: Next then caches nothing (a 503 would be replayed for a
@@ -22,6 +22,7 @@
  */
 import { getConfig, type Config, type Env } from "../config";
 import { createDb, type Db } from "../db/client";
+import { openSession } from "../db/session";
 import { workerContextFor } from "./context";
 import { createLogger, serializeError, type Logger } from "./log";
 import type { NextRouteHandler } from "./route";
@@ -48,7 +49,7 @@ export function defineCachedRoute(handler: CachedHandler, path?: string): { GET:
         env: env as Env,
         config,
         log,
-        db: () => (db ??= createDb((env as Env).DB.withSession("first-unconstrained"))),
+        db: () => (db ??= createDb(openSession((env as Env).DB, { access: "read" }))),
       };
       try {
         return await handler(c);

@@ -2,7 +2,7 @@
  * Where a route finds its Worker `env` and `ctx`.
  *
  * Under OpenNext, `getCloudflareContext()` reads them from an AsyncLocalStorage that OpenNext's
- * worker sets up around each request. The lean path in worker.ts hands them over directly
+ * worker sets up around each request. The lean path in worker/index.ts hands them over directly
  * instead: profiling showed the ALS run (and the async-context propagation it adds to every
  * await) as a visible share of a small request's CPU, and the lean path needs none of it.
  */
@@ -18,7 +18,7 @@ export interface WorkerContext {
 
 const bound = new WeakMap<Request, WorkerContext>();
 
-/** Called by worker.ts before dispatching a request to a route module. */
+/** Called by worker/index.ts before dispatching a request to a route module. */
 export function bindWorkerContext(request: Request, context: WorkerContext): void {
   bound.set(request, context);
 }

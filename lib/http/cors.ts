@@ -8,7 +8,7 @@
  * policy.decorate(request, response.headers);  // Allow-Origin + Expose-Headers + Vary
  * ```
  *
- * Rules (contract §2): the allowed origin is echoed, never `*`; `Vary: Origin` always (the
+ * Rules: the allowed origin is echoed, never `*`; `Vary: Origin` always (the
  * response differs by Origin even when it carries no CORS header, so caches must key on it);
  * no credentials (auth is a bearer token); a disallowed or missing Origin gets no
  * `Access-Control-Allow-*` header at all, but the request itself still runs.

@@ -3,11 +3,13 @@
  * `application/problem+json` response carrying the request id.
  */
 
+import { problemType, type ProblemSlug } from "./problem-types";
+
 export type FieldErrors = Record<string, string[]>;
 
 export interface ProblemInit {
-  /** Short slug, documented in the README; becomes the `type` URI. */
-  type?: string;
+  /** One of PROBLEM_TYPES; becomes the `type` URI. */
+  type?: ProblemSlug;
   title?: string;
   detail?: string;
   errors?: FieldErrors;
@@ -31,8 +33,6 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** Problem `type` URIs are relative references under /problems/ (RFC 9457 §3.1.1 allows it). */
-export const problemType = (slug: string) => `/problems/${slug}`;
 
 export class HttpError extends Error {
   readonly status: number;
@@ -73,7 +73,7 @@ export function problemResponse(status: number, init: ProblemInit, requestId: st
  * throw badRequest({ detail: "The request body is not valid JSON.", type: "malformed-json" });
  * ```
  */
-export const badRequest = ({ detail, errors, type = "bad-request" }: { detail: string; errors?: FieldErrors; type?: string }) =>
+export const badRequest = ({ detail, errors, type = "bad-request" }: { detail: string; errors?: FieldErrors; type?: ProblemSlug }) =>
   new HttpError(400, { type, detail, errors });
 export const notFound = (detail = "The requested resource does not exist.") =>
   new HttpError(404, { type: "not-found", detail });

@@ -1,6 +1,6 @@
 /**
- * The route wrapper every `app/api/**\/route.ts` uses: the cross-cutting rules of every API
- * response live here once (request id, problem+json, 405 + Allow, CORS and preflight, auth, the D1
+ * The route wrapper every `app/api/**\/route.ts` uses: the rules every API response follows
+ * live here once (request id, problem+json, 405 + Allow, CORS and preflight, auth, the D1
  * session and its bookmark, default Cache-Control, error logging).
  *
  * @example
@@ -16,8 +16,9 @@
 import { createAuthenticator, unauthorized, type Authenticator, type User } from "../auth/jwt";
 import { getConfig, type Config, type Env } from "../config";
 import { createDb, type Db } from "../db/client";
+import { clientBookmark, openSession } from "../db/session";
 import { workerContextFor } from "./context";
-import { cacheControl } from "./cache";
+import { cacheControl } from "./cache-control";
 import { cors, type CorsPolicy } from "./cors";
 import { createLogger, serializeError, type Logger } from "./log";
 import { HttpError, problemResponse } from "./problem";
@@ -86,14 +87,7 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
-const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
 const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
-
-/** The client's `x-d1-bookmark`, when it is well-formed. */
-export function clientBookmark(request: Request): string | null {
-  const sent = request.headers.get("x-d1-bookmark");
-  return sent !== null && BOOKMARK.test(sent) ? sent : null;
-}
 
 function withHeaders(response: Response): Response {
   // Responses built by fetch() or Response.redirect() have immutable headers.
@@ -136,11 +130,10 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       log: rt.log.with({ requestId, method, path: url.pathname }),
       waitUntil: (p) => ctx.waitUntil(p),
       d1() {
-        if (!session) {
-          const start = clientBookmark(request) ?? (READ_METHODS.has(method) ? "first-unconstrained" : "first-primary");
-          session = withInjectedFaults((env as Env).DB.withSession(start), rt.config.faults);
-        }
-        return session;
+        return (session ??= withInjectedFaults(
+          openSession((env as Env).DB, { access: READ_METHODS.has(method) ? "read" : "write", bookmark: clientBookmark(request) }),
+          rt.config.faults,
+        ));
       },
       db() {
         return (db ??= createDb(c.d1()));

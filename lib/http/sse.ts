@@ -15,7 +15,7 @@
  * - When the client goes away the stream is cancelled, which aborts the signal handed to the
  *   source: the upstream model request is aborted with it.
  */
-import { cacheControl } from "./cache";
+import { cacheControl } from "./cache-control";
 import { serializeError, type Logger } from "./log";
 
 export interface SseOptions {

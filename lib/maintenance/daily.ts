@@ -1,17 +1,23 @@
 /**
- * The daily maintenance job (Cron Trigger in wrangler.toml, `scheduled` in worker.ts): prunes
+ * The daily maintenance job (Cron Trigger in wrangler.toml, `scheduled` in worker/index.ts): prunes
  * the tables that only grow — webhook event ids past their retention, idempotency records past
- * their 24 h. Each delete is bounded, so a large backlog is many short statements, not one long one.
+ * their 24 h, declared uploads nobody completed (and their objects or multipart parts). Each
+ * delete is bounded, so a large backlog is many short statements, not one long one.
  */
 import { getConfig, type Env } from "../config";
+import { openSession } from "../db/session";
 import { createDb } from "../db/client";
 import { createLogger, serializeError } from "../http/log";
 import { IDEMPOTENCY_PRUNE_BATCH, pruneIdempotencyKeys } from "../posts/posts";
+import { pruneUncompletedUploads } from "../uploads/cleanup";
+import { multipartStoreFor, objectStoreFor } from "../uploads/store";
 import { pruneWebhookEvents } from "../webhooks/retention";
 
 export interface MaintenanceResult {
   webhookEvents: number;
   idempotencyKeys: number;
+  /** Declared uploads never completed, removed with their objects or parts. */
+  uncompletedUploads: number;
 }
 
 export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<MaintenanceResult> {
@@ -19,7 +25,7 @@ export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<M
   const log = createLogger(config.logLevel, { job: "daily-maintenance" });
   try {
     // Deletes: start on the primary, like any write.
-    const db = createDb(env.DB.withSession("first-primary"));
+    const db = createDb(openSession(env.DB, { access: "write" }));
     const webhookEvents = await pruneWebhookEvents(db, config.webhooks.retentionDays, now);
     let idempotencyKeys = 0;
     for (;;) {
@@ -27,7 +33,9 @@ export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<M
       idempotencyKeys += n;
       if (n < IDEMPOTENCY_PRUNE_BATCH) break;
     }
-    const result = { webhookEvents, idempotencyKeys };
+    const multipart = await multipartStoreFor(env, config).catch(() => undefined);
+    const uncompletedUploads = await pruneUncompletedUploads(db, { objects: await objectStoreFor(env, config), multipart }, { now });
+    const result = { webhookEvents, idempotencyKeys, uncompletedUploads };
     log.info("maintenance done", { deleted: result });
     return result;
   } catch (err) {

@@ -1,10 +1,10 @@
-import { cacheControl } from "../http/cache";
+import { cacheControl } from "../http/cache-control";
 import { bodyEtag } from "../http/etag";
 import { buildDocument } from "./document";
 
 /**
  * The document with its ETag. `next build` renders it once (app/api/openapi.json is static);
- * the Worker answers If-None-Match from that copy's ETag (lib/http/serve-cached.ts).
+ * the Worker answers If-None-Match from that copy's ETag (worker/serve-cached.ts).
  */
 export async function openApiResponse(): Promise<Response> {
   const body = JSON.stringify(buildDocument());

@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import { prepareSelect } from "../db/prepared";
 import { sha256Hex } from "../encoding";
 import { idempotencyKeys, posts, type PostRow } from "../db/schema";
-import { cacheControl } from "../http/cache";
+import { cacheControl } from "../http/cache-control";
 import { ifMatchFails } from "../http/conditional";
 import { HttpError, forbidden, notFound } from "../http/problem";
 import { decodeCursor, encodeCursor } from "./cursor";

@@ -6,16 +6,10 @@ import { count, eq } from "drizzle-orm";
 import { isBuildPrerender } from "../config";
 import type { Db } from "../db/client";
 import { posts } from "../db/schema";
-import { cacheControl } from "../http/cache";
+import { cacheControl } from "../http/cache-control";
 import { bodyEtag } from "../http/etag";
+import { BUILD_PLACEHOLDER_HEADER } from "./build-placeholder";
 import type { Stats } from "./schemas";
-
-/**
- * Marks the response `next build` prerenders: there is no database at build time, and numbers
- * from a build machine would be wrong anyway. scripts/drop-build-placeholders.mjs deletes
- * such entries from the build's cache output, so the first real request renders the snapshot.
- */
-export const BUILD_PLACEHOLDER_HEADER = "x-routeflare-build-placeholder";
 
 export async function readStats(db: Db): Promise<Stats> {
   // Counted on the (published, created_at, id) index: a covering scan, once per window.

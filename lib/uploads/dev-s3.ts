@@ -2,13 +2,19 @@
  * The Worker's S3-compatible endpoint for local development: presigned URLs point here when no
  * R2 credentials are set, and this checks them exactly as S3/R2 would (SigV4 query signature
  * recomputed with aws4fetch over the same canonical request: method, path, query, signed
- * headers; expiry; credential scope), then streams the body into the local `BUCKET`.
- * In production (or with real credentials) the route answers 404.
+ * headers such as Content-Type and Content-Length; expiry; credential scope), then works on the
+ * local `BUCKET`: PutObject, GetObject, and the multipart calls (CreateMultipartUpload,
+ * UploadPart, ListParts, CompleteMultipartUpload, AbortMultipartUpload) on the binding's
+ * multipart API. In production (or with real credentials) the route answers 404.
  */
 import { AwsV4Signer } from "aws4fetch";
-import { cacheControl } from "../http/cache";
-import { HttpError } from "../http/problem";
-import { DEV_S3_ACCESS_KEY_ID, DEV_S3_SECRET } from "./target";
+import { cacheControl } from "../http/cache-control";
+import { HttpError, badRequest } from "../http/problem";
+import { parseUploadKey } from "./keys";
+import { StoreRefused, bindingStore, storeCall } from "./store";
+import type { Credentials } from "./target";
+
+export type { Credentials } from "./target";
 
 const denied = (detail: string) => new HttpError(403, { type: "signature-does-not-match", title: "Access denied", detail });
 
@@ -25,14 +31,14 @@ function amzDate(value: string): number {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
 }
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
+export interface VerifyOptions {
+  credentials: Credentials;
+  /** Epoch ms to check expiry against (tests); default now. */
+  now?: number;
 }
 
-const DEV_CREDENTIALS: Credentials = { accessKeyId: DEV_S3_ACCESS_KEY_ID, secretAccessKey: DEV_S3_SECRET };
-
-export async function verifyPresignedRequest(request: Request, url: URL, credentials: Credentials = DEV_CREDENTIALS, now = Date.now()): Promise<void> {
+export async function verifyPresignedRequest(request: Request, url: URL, options: VerifyOptions): Promise<void> {
+  const { credentials, now = Date.now() } = options;
   const q = url.searchParams;
   const algorithm = q.get("X-Amz-Algorithm");
   const credential = q.get("X-Amz-Credential") ?? "";
@@ -72,34 +78,121 @@ export async function verifyPresignedRequest(request: Request, url: URL, credent
     allHeaders: true,
   });
   const expected = new URL((await signer.sign()).url).searchParams.get("X-Amz-Signature") ?? "";
-  if (!timingSafeEqual(expected, signature)) throw denied("The request signature does not match (method, path, query or a signed header such as Content-Type differs).");
+  if (!timingSafeEqual(expected, signature)) throw denied("The request signature does not match (method, path, query or a signed header such as Content-Type or Content-Length differs).");
 }
 
-/** `/api/dev-s3/<bucket>/<key…>` → the key, when the bucket is ours and the key is an upload. */
+const noSuchKey = () => new HttpError(404, { type: "not-found", detail: "No such bucket or key." });
+
+/** `/api/dev-s3/<bucket>/<key…>` → the key, when the bucket is ours and the key has the server's own upload shape. */
 export function devObjectKey(path: readonly string[], bucketName: string): string {
   const [bucket, ...rest] = path;
   const key = rest.join("/");
-  if (bucket !== bucketName || !key.startsWith("uploads/")) throw new HttpError(404, { type: "not-found", detail: "No such bucket or key." });
+  if (bucket !== bucketName || !parseUploadKey(key)) throw noSuchKey();
   return key;
 }
 
-export async function putObject(request: Request, bucket: R2Bucket, key: string, maxBytes: number): Promise<Response> {
+/** The body as a stream of exactly its declared length (R2 needs the length; the stream enforces it). */
+function fixedBody(request: Request, maxBytes: number): { body: ReadableStream; size: number; done: Promise<void> } {
   const length = request.headers.get("content-length");
-  if (length === null || !/^\d+$/.test(length)) throw new HttpError(411, { type: "length-required", detail: "Send Content-Length." });
-  if (Number(length) > maxBytes) throw new HttpError(413, { type: "body-too-large", detail: `Objects are limited to ${maxBytes} bytes.` });
-  if (!request.body) throw new HttpError(400, { type: "bad-request", detail: "No body." });
-  // R2 needs a stream of known length; FixedLengthStream also enforces that the body matches it.
-  const fixed = new FixedLengthStream(Number(length));
-  const piped = request.body.pipeTo(fixed.writable);
-  const object = await bucket.put(key, fixed.readable, { httpMetadata: { contentType: request.headers.get("content-type") ?? undefined } });
-  await piped;
+  if (length === null || !/^\d{1,16}$/.test(length)) throw new HttpError(411, { type: "length-required", detail: "Send Content-Length." });
+  const size = Number(length);
+  if (size > maxBytes) throw new HttpError(413, { type: "body-too-large", detail: `Objects are limited to ${maxBytes} bytes.` });
+  if (!request.body) throw badRequest({ detail: "No body." });
+  const fixed = new FixedLengthStream(size);
+  const done = request.body.pipeTo(fixed.writable);
+  // Awaited after a successful store call; when the store call fails first, that error is the answer.
+  done.catch(() => {});
+  return { body: fixed.readable, size, done };
+}
+
+export async function putObject(request: Request, bucket: R2Bucket, options: { key: string; maxBytes: number }): Promise<Response> {
+  const { body, done } = fixedBody(request, options.maxBytes);
+  const object = await storeCall(() => bucket.put(options.key, body, { httpMetadata: { contentType: request.headers.get("content-type") ?? undefined } }));
+  await done;
   return new Response(null, { status: 200, headers: { etag: object.httpEtag } });
 }
 
+/** Objects are served as downloads in a sandbox: a forged text/html never renders on this origin. */
 export async function getObject(bucket: R2Bucket, key: string): Promise<Response> {
-  const object = await bucket.get(key);
-  if (!object) throw new HttpError(404, { type: "not-found", detail: "No such key." });
-  const headers = new Headers({ etag: object.httpEtag, "content-length": String(object.size), "cache-control": cacheControl("private") });
+  const object = await storeCall(() => bucket.get(key));
+  if (!object) throw noSuchKey();
+  const headers = new Headers({
+    etag: object.httpEtag,
+    "content-length": String(object.size),
+    "cache-control": cacheControl("private"),
+    "content-disposition": `attachment; filename="${key.slice(key.lastIndexOf("/") + 1)}"`,
+    "content-security-policy": "sandbox",
+  });
   if (object.httpMetadata?.contentType) headers.set("content-type", object.httpMetadata.contentType);
   return new Response(object.body, { headers });
+}
+
+const xml = (body: string, status = 200) => new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { status, headers: { "content-type": "application/xml" } });
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** Store refusals in S3's own words (what an S3 client expects), not problem+json. */
+function refusal(err: StoreRefused): Response {
+  const status = err.code === "NoSuchUpload" ? 404 : 400;
+  return xml(`<Error><Code>${err.code}</Code><Message>${esc(err.message)}</Message></Error>`, status);
+}
+
+async function refusalsAsXml(call: () => Promise<Response>): Promise<Response> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof StoreRefused) return refusal(err);
+    throw err;
+  }
+}
+
+const MAX_PART_NUMBER = 10000;
+
+function partNumberOf(q: URLSearchParams): number {
+  const raw = q.get("partNumber") ?? "";
+  const n = Number(raw);
+  if (!/^\d{1,5}$/.test(raw) || n < 1 || n > MAX_PART_NUMBER) throw badRequest({ detail: "partNumber must be 1-10000." });
+  return n;
+}
+
+export async function uploadPart(request: Request, bucket: R2Bucket, options: { key: string; url: URL; maxBytes: number }): Promise<Response> {
+  const q = options.url.searchParams;
+  const partNumber = partNumberOf(q);
+  const uploadId = q.get("uploadId")!;
+  const { body, size, done } = fixedBody(request, options.maxBytes);
+  return refusalsAsXml(async () => {
+    const etag = await storeCall(() => bindingStore(bucket).uploadPart(options.key, uploadId, partNumber, body, size));
+    await done;
+    return new Response(null, { status: 200, headers: { etag: `"${etag}"` } });
+  });
+}
+
+export async function createMultipart(request: Request, bucket: R2Bucket, key: string): Promise<Response> {
+  const contentType = request.headers.get("content-type") ?? "application/octet-stream";
+  const uploadId = await storeCall(() => bindingStore(bucket).create(key, { contentType }));
+  return xml(`<InitiateMultipartUploadResult><Key>${esc(key)}</Key><UploadId>${esc(uploadId)}</UploadId></InitiateMultipartUploadResult>`);
+}
+
+export async function listParts(bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
+  const parts = await storeCall(() => bindingStore(bucket).listParts(options.key, options.uploadId));
+  const items = parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${esc(p.etag)}"</ETag><Size>${p.size}</Size></Part>`).join("");
+  return xml(`<ListPartsResult><Key>${esc(options.key)}</Key><UploadId>${esc(options.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${items}</ListPartsResult>`);
+}
+
+export async function completeMultipart(request: Request, bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
+  const body = await request.text();
+  const parts = [...body.matchAll(/<Part>\s*<PartNumber>(\d{1,5})<\/PartNumber>\s*<ETag>([^<]{1,200})<\/ETag>\s*<\/Part>/g)].map((m) => ({
+    partNumber: Number(m[1]),
+    etag: m[2]!.replace(/&quot;/g, '"').replace(/^"|"$/g, ""),
+  }));
+  if (parts.length === 0) return refusal(new StoreRefused("InvalidPart", "No parts in the request."));
+  return refusalsAsXml(async () => {
+    await storeCall(() => bindingStore(bucket).complete(options.key, options.uploadId, parts));
+    const object = await storeCall(() => bucket.head(options.key));
+    return xml(`<CompleteMultipartUploadResult><Key>${esc(options.key)}</Key><ETag>"${esc(object?.etag ?? "")}"</ETag></CompleteMultipartUploadResult>`);
+  });
+}
+
+export async function abortMultipart(bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
+  await storeCall(() => bindingStore(bucket).abort(options.key, options.uploadId));
+  return new Response(null, { status: 204 });
 }

@@ -1,7 +1,18 @@
 import * as z from "zod";
 import { resolveConfig, type Env } from "../config";
 import type { Operation } from "../openapi/operation";
-import { completedUpload, completeUploadInput, createUploadInput, presignedUpload } from "./schemas";
+import {
+  completedUpload,
+  completeMultipartInput,
+  completeUploadInput,
+  createUploadInput,
+  multipartCreated,
+  multipartListing,
+  multipartQuery,
+  presignedUpload,
+  signedParts,
+  signPartsInput,
+} from "./schemas";
 
 // The document is rendered at build time, with no deployment's vars: it shows the defaults.
 const defaults = resolveConfig({} as Env).uploads;
@@ -26,23 +37,78 @@ export const uploadOperations: Operation[] = [
     tags: ["uploads"],
     auth: "required",
     body: completeUploadInput,
-    responses: { 200: { description: "The stored object", schema: completedUpload } },
-    problems: [403, 404, 422],
+    responses: { 200: { description: "The stored object (completing again answers the same)", schema: completedUpload } },
+    problems: [403, 404, 422, 503],
   },
   {
     method: "get",
     path: "/api/uploads/{key}",
-    summary: "Download your upload: 302 to a short-lived presigned GET",
+    summary: "Download your upload: 302 to a short-lived presigned GET (served as an attachment)",
+    description:
+      "Only for a completed upload whose object still has the ETag that completion verified. A key not of the server's own shape is 404 without asking the store.",
     tags: ["uploads"],
     auth: "required",
     pathParams: z.object({ key: z.string().describe("The object key (uploads/<owner>/<id>/<name>), slashes included") }),
     responses: { 302: { description: "Redirect to the presigned URL", headers: { Location: "Presigned GET URL (5 minutes)" } } },
-    problems: [403, 404],
+    problems: [403, 404, 503],
+  },
+  {
+    method: "post",
+    path: "/api/uploads/multipart",
+    summary: "Start a multipart upload (large files): the server chooses the part size",
+    description:
+      "`contentType` and `size` are shown with the default limits; a deployment changes them with UPLOAD_ALLOWED_TYPES (comma-separated) and UPLOAD_MULTIPART_MAX_BYTES.",
+    tags: ["uploads"],
+    auth: "required",
+    body: createUploadInput(defaults.allowedTypes, defaults.multipartMaxBytes),
+    responses: { 201: { description: "The upload and its part layout", schema: multipartCreated } },
+    problems: [503],
+  },
+  {
+    method: "post",
+    path: "/api/uploads/multipart/parts",
+    summary: "Presign UploadPart PUTs (1-100 part numbers a call), each with its exact Content-Length signed",
+    tags: ["uploads"],
+    auth: "required",
+    body: signPartsInput,
+    responses: { 200: { description: "One presigned URL per part", schema: signedParts } },
+    problems: [403, 404, 409],
+  },
+  {
+    method: "get",
+    path: "/api/uploads/multipart",
+    summary: "List the parts the store already has (resume after a reload)",
+    tags: ["uploads"],
+    auth: "required",
+    query: multipartQuery,
+    responses: { 200: { description: "Uploaded parts", schema: multipartListing } },
+    problems: [403, 404, 409, 503],
+  },
+  {
+    method: "post",
+    path: "/api/uploads/multipart/complete",
+    summary: "Complete a multipart upload: every part, in order, with the ETag the store returned",
+    tags: ["uploads"],
+    auth: "required",
+    body: completeMultipartInput,
+    responses: { 200: { description: "The stored object (completing again answers the same)", schema: completedUpload } },
+    problems: [403, 404, 422, 503],
+  },
+  {
+    method: "delete",
+    path: "/api/uploads/multipart",
+    summary: "Abort a multipart upload: the store drops its parts",
+    tags: ["uploads"],
+    auth: "required",
+    query: multipartQuery,
+    responses: { 204: { description: "Aborted" } },
+    problems: [403, 404, 409, 503],
   },
   {
     method: "put",
     path: "/api/dev-s3/{path}",
-    summary: "Development only: S3-compatible PUT checked by SigV4 query signature (404 in production)",
+    summary:
+      "Development only: S3 PutObject or UploadPart (?partNumber=&uploadId=), checked by SigV4 query signature incl. Content-Length (404 in production)",
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
@@ -53,11 +119,34 @@ export const uploadOperations: Operation[] = [
   {
     method: "get",
     path: "/api/dev-s3/{path}",
-    summary: "Development only: S3-compatible GET checked by SigV4 query signature (404 in production)",
+    summary:
+      "Development only: S3 GetObject (as an attachment, CSP sandbox) or ListParts (?uploadId=), checked by SigV4 query signature (404 in production)",
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
     responses: { 200: { description: "The object's bytes", contentType: "application/octet-stream" } },
     problems: [403, 404],
+  },
+  {
+    method: "post",
+    path: "/api/dev-s3/{path}",
+    summary:
+      "Development only: S3 CreateMultipartUpload (?uploads) and CompleteMultipartUpload (?uploadId=), SigV4 query signature (404 in production)",
+    tags: ["development"],
+    auth: "none",
+    pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
+    rawBody: { contentType: "application/xml", description: "CompleteMultipartUpload part list (empty for create)" },
+    responses: { 200: { description: "S3 XML result", contentType: "application/xml" } },
+    problems: [400, 403, 404],
+  },
+  {
+    method: "delete",
+    path: "/api/dev-s3/{path}",
+    summary: "Development only: S3 AbortMultipartUpload (?uploadId=), SigV4 query signature (404 in production)",
+    tags: ["development"],
+    auth: "none",
+    pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
+    responses: { 204: { description: "Aborted" } },
+    problems: [400, 403, 404],
   },
 ];

@@ -5,14 +5,17 @@ export const createUploadInput = (allowedTypes: readonly string[], maxBytes: num
     filename: z.string().min(1, "Must be 1-1024 characters.").max(1024, "Must be 1-1024 characters."),
     // Case and surrounding spaces do not matter; the enum is what the OpenAPI document lists.
     contentType: z
-      .preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(allowedTypes as [string, ...string[]], { error: `Must be one of: ${allowedTypes.join(", ")}.` }))
+      .preprocess(
+        (v) => (typeof v === "string" ? v.trim().toLowerCase() : v),
+        z.enum(allowedTypes as [string, ...string[]], { error: `Must be one of: ${allowedTypes.join(", ")}.` }),
+      )
       .describe("One of UPLOAD_ALLOWED_TYPES (configurable)"),
     size: z
       .number({ error: "Must be a whole number of bytes." })
       .int("Must be a whole number of bytes.")
       .min(1, `Must be from 1 to ${maxBytes} bytes.`)
       .max(maxBytes, `Must be from 1 to ${maxBytes} bytes.`)
-      .describe("Bytes, at most UPLOAD_MAX_BYTES (configurable)"),
+      .describe("Bytes, at most the configured maximum"),
   });
 
 export const completeUploadInput = z.strictObject({ key: z.string().min(1, "Required.").max(1024, "Too long.") });
@@ -26,3 +29,67 @@ export const presignedUpload = z.object({
 });
 
 export const completedUpload = z.object({ key: z.string(), size: z.number().int(), contentType: z.string(), etag: z.string() });
+
+// ---------------------------------------------------------------------------------------------
+// Multipart uploads
+
+/** The store's limits on multipart uploads (R2 and S3 agree). */
+export const MULTIPART = { minPartSize: 5 * 1024 * 1024, maxParts: 10000, maxPartNumbersPerCall: 100 } as const;
+
+const key = z.string().min(1, "Required.").max(1024, "Too long.");
+const uploadId = z.string().min(1, "Required.").max(1024, "Too long.");
+const partNumber = z
+  .number({ error: "Must be a whole number from 1 to 10000." })
+  .int("Must be a whole number from 1 to 10000.")
+  .min(1, "Must be a whole number from 1 to 10000.")
+  .max(MULTIPART.maxParts, "Must be a whole number from 1 to 10000.");
+
+export const multipartCreated = z.object({
+  key: z.string(),
+  uploadId: z.string(),
+  partSize: z.number().int().describe("Every part but the last has exactly this many bytes (at least 5 MiB)"),
+  partCount: z.number().int().max(MULTIPART.maxParts),
+  expiresAt: z.string().describe("After this the daily job aborts the upload if it was not completed"),
+});
+
+export const signPartsInput = z.strictObject({
+  key,
+  uploadId,
+  partNumbers: z
+    .array(partNumber)
+    .min(1, `Send 1 to ${MULTIPART.maxPartNumbersPerCall} part numbers.`)
+    .max(MULTIPART.maxPartNumbersPerCall, `Send 1 to ${MULTIPART.maxPartNumbersPerCall} part numbers.`)
+    .refine((ns) => new Set(ns).size === ns.length, "Part numbers must not repeat.")
+    // The refinement above, as JSON Schema says it.
+    .meta({ uniqueItems: true }),
+});
+
+export const signedParts = z.object({
+  parts: z.array(
+    z.object({
+      partNumber: z.number().int(),
+      url: z.string().describe("Presigned UploadPart PUT; its Content-Length is signed"),
+      size: z.number().int().describe("The body must be exactly this many bytes"),
+      headers: z.record(z.string(), z.string()),
+    }),
+  ),
+});
+
+export const multipartQuery = z.strictObject({ key, uploadId });
+
+export const multipartListing = z.object({
+  key: z.string(),
+  uploadId: z.string(),
+  partSize: z.number().int(),
+  partCount: z.number().int(),
+  parts: z.array(z.object({ partNumber: z.number().int(), etag: z.string(), size: z.number().int() })),
+});
+
+export const completeMultipartInput = z.strictObject({
+  key,
+  uploadId,
+  parts: z
+    .array(z.strictObject({ partNumber, etag: z.string().min(1, "Required.").max(200, "Too long.") }))
+    .min(1, "Send every part.")
+    .max(MULTIPART.maxParts, "At most 10000 parts."),
+});

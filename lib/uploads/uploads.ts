@@ -1,15 +1,18 @@
 /**
  * Direct-to-R2 uploads: the Worker signs and checks; the bytes go from the browser to the store.
  * A declaration row (D1 `uploads`) remembers what the client said it would upload, so
- * `complete` can hold the stored object to it.
+ * `complete` can hold the stored object to it, and a download serves only the object that
+ * `complete` verified (same ETag) — never bytes written later with a still-valid PUT URL, and
+ * never an upload nobody completed.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
-import { HttpError, forbidden, notFound } from "../http/problem";
-import { isOwnedBy, newUploadKey } from "./keys";
+import { HttpError, badRequest, forbidden, notFound } from "../http/problem";
+import { isOwnedBy, newUploadKey, parseUploadKey, type UploadKey } from "./keys";
 import { presign } from "./presign";
+import { storeCall, type ObjectStore } from "./store";
 import { s3TargetFor } from "./target";
 
 export interface UploadRequest {
@@ -18,48 +21,97 @@ export interface UploadRequest {
   size: number;
 }
 
-export async function createUpload(db: Db, config: Config, origin: string, ownerId: string, input: UploadRequest) {
-  const target = s3TargetFor(config, origin);
-  const key = newUploadKey(ownerId, input.filename);
+/** Presigned GETs live this long. */
+export const DOWNLOAD_URL_TTL_SECONDS = 300;
+
+/** A fresh key for this owner, refused when the owner id is too long to fit in one. */
+export function keyFor(ownerId: string, filename: string): string {
+  const key = newUploadKey(ownerId, filename);
+  if (!parseUploadKey(key)) throw badRequest({ detail: "This user id is too long to name an object key." });
+  return key;
+}
+
+export async function createUpload(db: Db, config: Config, options: { origin: string; ownerId: string; input: UploadRequest }) {
+  const { origin, ownerId, input } = options;
+  const target = await s3TargetFor(config, origin);
+  const key = keyFor(ownerId, input.filename);
   const ttl = config.uploads.urlTtlSeconds;
-  const uploadUrl = await presign(target, { method: "PUT", key, expiresIn: ttl, contentType: input.contentType });
-  await db.insert(uploads).values({ key, ownerId, filename: input.filename, contentType: input.contentType, size: input.size, createdAt: Date.now() });
+  const now = Date.now();
+  const uploadUrl = await presign(target, { method: "PUT", key, expiresIn: ttl, contentType: input.contentType, contentLength: input.size });
+  await db.insert(uploads).values({ key, ownerId, filename: input.filename, contentType: input.contentType, size: input.size, createdAt: now, expiresAt: now + ttl * 1000 });
   return {
     key,
     uploadUrl,
     method: "PUT" as const,
+    // What the client must send besides the body; the body must be exactly `size` bytes
+    // (Content-Length is signed, and browsers send it by themselves).
     headers: { "content-type": input.contentType },
-    expiresAt: new Date(Date.now() + ttl * 1000).toISOString(),
+    expiresAt: new Date(now + ttl * 1000).toISOString(),
   };
 }
 
-function assertOwner(key: string, ownerId: string) {
-  if (!key.startsWith("uploads/")) throw notFound("No upload with this key.");
-  if (!isOwnedBy(key, ownerId)) throw forbidden("This upload belongs to another user.");
+/**
+ * A key that came in from a client: it must have the server's own shape (else 404, and the store
+ * is never asked) and belong to the caller (else 403).
+ */
+export function ownedKey(key: string, ownerId: string): UploadKey {
+  const parsed = parseUploadKey(key);
+  if (!parsed) throw notFound("No upload with this key.");
+  if (!isOwnedBy(parsed, ownerId)) throw forbidden("This upload belongs to another user.");
+  return parsed;
 }
 
-/** Checks the stored object against the declaration: a mismatch deletes it (422). */
-export async function completeUpload(db: Db, bucket: R2Bucket, ownerId: string, key: string) {
-  assertOwner(key, ownerId);
-  const declared = (await db.select().from(uploads).where(eq(uploads.key, key)).limit(1))[0];
-  const object = declared ? await bucket.head(key) : null;
-  if (!declared || !object) throw notFound("Nothing has been uploaded under this key.");
-  const storedType = (object.httpMetadata?.contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  const problems: Record<string, string[]> = {};
-  if (object.size !== declared.size) problems.size = [`Declared ${declared.size} bytes, stored ${object.size}.`];
-  if (storedType !== declared.contentType) problems.contentType = [`Declared ${declared.contentType}, stored ${storedType || "none"}.`];
-  if (Object.keys(problems).length > 0) {
-    await bucket.delete(key);
-    await db.delete(uploads).where(eq(uploads.key, key));
-    throw new HttpError(422, { type: "upload-mismatch", detail: "The uploaded object does not match its declaration; it was deleted.", errors: problems });
+export const declarationOf = async (db: Db, key: string) => (await db.select().from(uploads).where(eq(uploads.key, key)).limit(1))[0];
+
+const normalType = (t: string) => (t.split(";")[0] ?? "").trim().toLowerCase();
+
+/**
+ * Holds the stored object to its declaration. A mismatch deletes object and declaration (422);
+ * a match records the object's ETag, which every later download must find again.
+ */
+export async function verifyStored(db: Db, store: ObjectStore, declared: typeof uploads.$inferSelect) {
+  const object = await storeCall(() => store.head(declared.key));
+  if (!object) throw notFound("Nothing has been uploaded under this key.");
+  const problems = new Map<string, string[]>();
+  if (object.size !== declared.size) problems.set("size", [`Declared ${declared.size} bytes, stored ${object.size}.`]);
+  const storedType = normalType(object.contentType);
+  if (storedType !== declared.contentType) problems.set("contentType", [`Declared ${declared.contentType}, stored ${storedType || "none"}.`]);
+  if (problems.size > 0) {
+    await storeCall(() => store.delete(declared.key));
+    await db.delete(uploads).where(eq(uploads.key, declared.key));
+    throw new HttpError(422, { type: "upload-mismatch", detail: "The uploaded object does not match its declaration; it was deleted.", errors: Object.fromEntries(problems) });
   }
-  await db.update(uploads).set({ completedAt: Date.now() }).where(eq(uploads.key, key));
-  return { key, size: object.size, contentType: declared.contentType, etag: object.etag };
+  await db
+    .update(uploads)
+    .set({ completedAt: Date.now(), etag: object.etag })
+    .where(and(eq(uploads.key, declared.key), isNull(uploads.completedAt)));
+  return { key: declared.key, size: object.size, contentType: declared.contentType, etag: object.etag };
 }
 
-/** A short-lived presigned GET for the owner. */
-export async function downloadUrl(bucket: R2Bucket, config: Config, origin: string, ownerId: string, key: string): Promise<string> {
-  assertOwner(key, ownerId);
-  if (!(await bucket.head(key))) throw notFound("Nothing has been uploaded under this key.");
-  return presign(s3TargetFor(config, origin), { method: "GET", key, expiresIn: 300 });
+/** Confirms a single-PUT upload. Completing again answers what the first completion verified. */
+export async function completeUpload(db: Db, store: ObjectStore, options: { ownerId: string; key: string }) {
+  const { key } = ownedKey(options.key, options.ownerId);
+  const declared = await declarationOf(db, key);
+  if (!declared || declared.uploadId !== null) throw notFound("No upload was declared under this key.");
+  if (declared.completedAt !== null && declared.etag !== null) return { key, size: declared.size, contentType: declared.contentType, etag: declared.etag };
+  return verifyStored(db, store, declared);
+}
+
+/**
+ * A short-lived presigned GET for the owner, only for a completed upload whose object still has
+ * the ETag `complete` verified. The URL makes the browser download the file, never render it.
+ */
+export async function downloadUrl(db: Db, store: ObjectStore, config: Config, options: { origin: string; ownerId: string; key: string }): Promise<string> {
+  const { key } = ownedKey(options.key, options.ownerId);
+  const declared = await declarationOf(db, key);
+  if (!declared || declared.completedAt === null || declared.etag === null) throw notFound("No completed upload under this key.");
+  const object = await storeCall(() => store.head(key));
+  if (!object || object.etag !== declared.etag) throw notFound("The object under this key is not the one that was verified.");
+  const filename = key.slice(key.lastIndexOf("/") + 1);
+  return presign(await s3TargetFor(config, options.origin), {
+    method: "GET",
+    key,
+    expiresIn: DOWNLOAD_URL_TTL_SECONDS,
+    query: { "response-content-disposition": `attachment; filename="${filename}"` },
+  });
 }

@@ -1,5 +1,5 @@
-/** The three webhook endpoints: one scheme, secret list and event identity each. */
-import { defineWebhookEndpoint } from "./endpoint";
+/** The three webhook endpoints (GitHub, Stripe, Standard Webhooks): one scheme, secret list and event identity each. */
+import { defineWebhookEndpoint } from "./define-endpoint";
 import { githubScheme } from "./schemes/github";
 import { standardScheme } from "./schemes/standard";
 import { stripeScheme } from "./schemes/stripe";

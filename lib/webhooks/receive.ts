@@ -19,11 +19,11 @@ import { sha256HexOfBytes } from "../encoding";
 import { readBodyBytes } from "../http/body";
 import { serializeError } from "../http/log";
 import { HttpError } from "../http/problem";
-import type { VerifiedEvent, WebhookEndpoint } from "./endpoint";
+import type { VerifiedEvent, WebhookEndpoint } from "./define-endpoint";
 import { recordEvent } from "./record";
 import { WebhookConfigError, WebhookRejection, type SignedDelivery } from "./verifier";
 
-/** Contract §5: webhook bodies over 1 MiB are refused (exactly 1 MiB is fine). */
+/** Webhook bodies over 1 MiB are refused with 413 (exactly 1 MiB is fine). */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

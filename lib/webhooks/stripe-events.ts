@@ -14,7 +14,7 @@ import { sql } from "drizzle-orm";
 import * as z from "zod";
 import { orders, subscriptions } from "../db/schema-webhooks";
 import { fieldErrors } from "../http/validation";
-import type { EventHandler, EventIdentity } from "./endpoint";
+import type { EventHandler, EventIdentity } from "./define-endpoint";
 import { WebhookRejection } from "./verifier";
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

@@ -1,4 +1,4 @@
-/** Streaming chat over SSE, on the built Worker. */
+/** Streaming chat over SSE (POST /api/chat), on the built Worker. */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, problem, useWorker, type Harness } from "./harness";

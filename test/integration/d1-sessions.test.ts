@@ -1,4 +1,4 @@
-/** Contract §8 global reads: every request runs in a D1 session; bookmarks go out and come back. */
+/** Global reads from D1 read replicas: every request runs in a D1 session; bookmarks go out and come back. */
 import { describe, expect, it } from "vitest";
 import { bearer, useWorker } from "./harness";
 

@@ -1,6 +1,7 @@
 /** POST /api/dev/token: development only. */
 import { describe, expect, it } from "vitest";
-import { problem, useWorker } from "./harness";
+import { DEV_AUTH_SECRET } from "@/lib/config";
+import { problem, token, useWorker } from "./harness";
 
 describe("in development, signing with the built-in dev secret (no AUTH_SECRET)", () => {
   const w = useWorker({ devSecret: true });
@@ -45,9 +46,7 @@ describe("in development with a real AUTH_SECRET set", () => {
   });
 
   it("a token signed with the public dev secret is refused", async () => {
-    const { SignJWT } = await import("jose");
-    const { DEV_AUTH_SECRET } = await import("@/lib/config");
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("mallory").setExpirationTime("1h").sign(new TextEncoder().encode(DEV_AUTH_SECRET));
+    const jwt = await token("mallory", { secret: DEV_AUTH_SECRET });
     const res = await w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
     expect(res.status).toBe(401);
   });
@@ -63,9 +62,7 @@ describe("in production", () => {
   });
 
   it("a token signed with the public dev secret is refused", async () => {
-    const { SignJWT } = await import("jose");
-    const { DEV_AUTH_SECRET } = await import("@/lib/config");
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("mallory").setExpirationTime("1h").sign(new TextEncoder().encode(DEV_AUTH_SECRET));
+    const jwt = await token("mallory", { secret: DEV_AUTH_SECRET });
     const res = await w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
     expect(res.status).toBe(401);
   });

@@ -2,9 +2,9 @@
  * Boots the built Worker (dist/, from `npm run build:worker`) on workerd with wrangler's test
  * harness: real local D1 and R2, a real port on 127.0.0.1. One harness per test file.
  */
-import { SignJWT } from "jose";
 import { createTestHarness } from "wrangler";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
+import { mintToken, type MintOptions } from "@/lib/auth/mint";
 import { populateIncrementalCache } from "./next-cache";
 
 export const AUTH_SECRET = "integration-test-secret-0123456789abcdef";
@@ -102,13 +102,10 @@ async function empty(bucket: R2Bucket) {
   }
 }
 
-export async function token(sub: string, opts: { secret?: string; expiresIn?: string | number; notBefore?: string | number; claims?: Record<string, unknown>; issuer?: string; audience?: string } = {}) {
-  let jwt = new SignJWT({ ...opts.claims }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt();
-  jwt = jwt.setExpirationTime(opts.expiresIn ?? "1h");
-  if (opts.notBefore !== undefined) jwt = jwt.setNotBefore(opts.notBefore);
-  if (opts.issuer) jwt = jwt.setIssuer(opts.issuer);
-  if (opts.audience) jwt = jwt.setAudience(opts.audience);
-  return jwt.sign(new TextEncoder().encode(opts.secret ?? AUTH_SECRET));
+/** A bearer token for `sub`, signed with the harness's AUTH_SECRET unless `opts.secret` says otherwise. */
+export function token(sub: string, opts: Omit<MintOptions, "sub" | "secret" | "expires"> & { secret?: string; expiresIn?: MintOptions["expires"] } = {}) {
+  const { expiresIn, secret, ...rest } = opts;
+  return mintToken({ ...rest, sub, secret: secret ?? AUTH_SECRET, expires: expiresIn });
 }
 
 export const bearer = async (sub: string) => ({ authorization: `Bearer ${await token(sub)}` });
@@ -121,4 +118,3 @@ export async function problem(res: Response) {
   return body;
 }
 
-import { expect } from "vitest";

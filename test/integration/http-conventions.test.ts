@@ -1,12 +1,13 @@
-/** The rules every /api response follows (conventions and CORS), on the built Worker. */
+/** The rules every /api response follows (request id, problem+json, methods, body limits, CORS), on the built Worker. */
 import { request as httpRequest } from "node:http";
 import { describe, expect, it } from "vitest";
+import { countRows } from "../rows";
 import { bearer, problem, useWorker } from "./harness";
 
 const MAX = 1024;
 const w = useWorker({ vars: { MAX_JSON_BYTES: String(MAX), CORS_ALLOWED_ORIGINS: "https://app.example.com,http://localhost:3000" } });
 
-const count = async () => (await (await w.env()).DB.prepare("SELECT count(*) AS n FROM posts").first<{ n: number }>())!.n;
+const count = () => countRows(w, "posts");
 
 /** A JSON body of exactly `bytes` bytes that is a valid post. */
 function bodyOfSize(bytes: number): string {

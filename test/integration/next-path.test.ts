@@ -1,6 +1,6 @@
 /**
  * The same route handlers served through OpenNext's full Next.js pipeline (lean path off):
- * they are real Next.js Route Handlers, and the contract holds either way.
+ * they are real Next.js Route Handlers, and every HTTP rule holds either way.
  */
 import { describe, expect, it } from "vitest";
 import { bearer, problem, useWorker } from "./harness";
@@ -8,7 +8,7 @@ import { bearer, problem, useWorker } from "./harness";
 const w = useWorker({ vars: { ROUTEFLARE_LEAN_PATH: "false" } });
 
 describe("through OpenNext (ROUTEFLARE_LEAN_PATH=false)", () => {
-  it("serves health, posts and problems with the contract's headers", async () => {
+  it("serves health, posts and problems with the same headers as the lean path", async () => {
     const health = await w.fetch("/api/health", { headers: { "x-request-id": "via-next-1" } });
     expect(health.status).toBe(200);
     expect(health.headers.get("x-request-id")).toBe("via-next-1");

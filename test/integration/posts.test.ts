@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newPostId } from "@/lib/posts/ids";
+import { countRows } from "../rows";
 import { bearer, problem, token, useWorker, type WorkerEnv } from "./harness";
 
 const w = useWorker();
@@ -36,10 +37,7 @@ async function createOk(sub: string, body: Record<string, unknown>) {
   return (await res.json()) as Post;
 }
 
-async function countPosts(env?: WorkerEnv) {
-  const e = env ?? (await w.env());
-  return (await e.DB.prepare("SELECT count(*) AS n FROM posts").first<{ n: number }>())!.n;
-}
+const countPosts = (env?: WorkerEnv) => countRows(env?.DB ?? w, "posts");
 
 /** Inserts rows straight into D1 (bypassing the API) with chosen timestamps. */
 async function seed(n: number, opts: { published?: boolean; author?: string; sameTimeEvery?: number; start?: number } = {}) {

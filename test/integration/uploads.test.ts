@@ -1,5 +1,6 @@
-/** Contract §7: direct-to-R2 uploads, on the built Worker with its local S3-compatible endpoint. */
+/** Direct-to-R2 uploads, on the built Worker with its local S3-compatible endpoint. */
 import { describe, expect, it } from "vitest";
+import { countRows } from "../rows";
 import { bearer, problem, useWorker, type Harness } from "./harness";
 
 interface Presigned {
@@ -21,7 +22,7 @@ async function presignOk(w: Harness, body: { filename: string; contentType: stri
 async function complete(w: Harness, key: string, sub = "alice") {
   return w.fetch("/api/uploads/complete", { method: "POST", headers: { "content-type": "application/json", ...(await bearer(sub)) }, body: JSON.stringify({ key }) });
 }
-const countUploads = async (w: Harness) => (await (await w.env()).DB.prepare("SELECT count(*) AS n FROM uploads").first<{ n: number }>())!.n;
+const countUploads = (w: Harness) => countRows(w, "uploads");
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) % 256);
 
 describe("local development (no R2 credentials): presign → PUT → complete → download", () => {
@@ -41,7 +42,7 @@ describe("local development (no R2 credentials): presign → PUT → complete �
     expect(q.get("X-Amz-Algorithm")).toBe("AWS4-HMAC-SHA256");
     expect(q.get("X-Amz-Credential")).toMatch(/^[^/]+\/\d{8}\/auto\/s3\/aws4_request$/);
     expect(q.get("X-Amz-Expires")).toBe("600");
-    expect(q.get("X-Amz-SignedHeaders")!.split(";")).toEqual(expect.arrayContaining(["content-type", "host"]));
+    expect(q.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
     expect([...q.keys()].filter((k) => /checksum/i.test(k))).toEqual([]);
 
     const put = await fetch(p.uploadUrl, { method: "PUT", headers: p.headers, body: data });
@@ -57,8 +58,11 @@ describe("local development (no R2 credentials): presign → PUT → complete �
     expect(download.status).toBe(302);
     const location = download.headers.get("location")!;
     expect(new URL(location).searchParams.get("X-Amz-Expires")).toBe("300");
+    expect(new URL(location).searchParams.get("response-content-disposition")).toBe('attachment; filename="photo.png"');
     const got = await fetch(location);
     expect(got.status).toBe(200);
+    expect(got.headers.get("content-disposition")).toBe('attachment; filename="photo.png"');
+    expect(got.headers.get("content-security-policy")).toBe("sandbox");
     expect(new Uint8Array(await got.arrayBuffer())).toEqual(data);
   });
 
@@ -148,21 +152,36 @@ describe("local development (no R2 credentials): presign → PUT → complete �
     expect((await complete(w, p.key)).status).toBe(404);
     expect((await complete(w, "uploads/alice/00000000000000000000000000000000/none.png")).status).toBe(404);
     expect((await complete(w, "../../etc/passwd")).status).toBe(404);
+    // Declared and uploaded but never completed: not downloadable.
+    await fetch(p.uploadUrl, { method: "PUT", headers: p.headers, body: "abc" });
     const d = await w.fetch(`/api/uploads/${p.key}`, { headers: await bearer("alice"), redirect: "manual" });
     expect(d.status).toBe(404);
   });
 
-  it("a size mismatch deletes the object and answers 422", async () => {
+  it("a PUT of another length than declared is refused by the store (signed Content-Length), nothing stored", async () => {
     const p = await presignOk(w, { filename: "a.txt", contentType: "text/plain", size: 10 });
-    expect((await fetch(p.uploadUrl, { method: "PUT", headers: p.headers, body: "only five" })).status).toBe(200);
+    expect(new URL(p.uploadUrl).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
+    for (const body of ["only five", "eleven byte", "x".repeat(5000)]) {
+      const res = await fetch(p.uploadUrl, { method: "PUT", headers: p.headers, body });
+      expect(res.status).toBe(403);
+      await problem(res);
+    }
+    expect(await (await w.env()).BUCKET.head(p.key)).toBeNull();
+    expect((await complete(w, p.key)).status).toBe(404);
+  });
+
+  it("an object that does not match its declaration (written around the URL) is deleted with its declaration: 422", async () => {
+    const p = await presignOk(w, { filename: "a.txt", contentType: "text/plain", size: 10 });
+    // The store enforces the signed length and type, so only a writer with bucket access can do this.
+    await (await w.env()).BUCKET.put(p.key, "only five", { httpMetadata: { contentType: "text/html" } });
     const res = await complete(w, p.key);
     expect(res.status).toBe(422);
-    expect((await problem(res)).errors).toHaveProperty("size");
+    expect(Object.keys((await problem(res)).errors!).sort()).toEqual(["contentType", "size"]);
     expect(await (await w.env()).BUCKET.head(p.key)).toBeNull();
     expect(await countUploads(w)).toBe(0);
   });
 
-  it("a PUT without Content-Length is 411; none is stored", async () => {
+  it("a PUT without Content-Length (chunked) is refused: the signed length is missing; none is stored", async () => {
     const p = await presignOk(w, { filename: "a.txt", contentType: "text/plain", size: 3 });
     const stream = new ReadableStream({
       start(c) {
@@ -171,7 +190,7 @@ describe("local development (no R2 credentials): presign → PUT → complete �
       },
     });
     const res = await fetch(p.uploadUrl, { method: "PUT", headers: p.headers, body: stream, duplex: "half" } as RequestInit);
-    expect(res.status).toBe(411);
+    expect(res.status).toBe(403);
     expect(await (await w.env()).BUCKET.head(p.key)).toBeNull();
   });
 });

@@ -1,13 +1,11 @@
 /** Shared helpers for the webhook integration tests (Node side, against the built Worker). */
 import { expect } from "vitest";
+import { countRows } from "../rows";
 import type { Harness } from "./harness";
 
 export const MiB = 1024 * 1024;
 
-export async function count(w: Harness, table: string): Promise<number> {
-  const row = await (await w.env()).DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
-  return row!.n;
-}
+export const count = (w: Harness, table: string) => countRows(w, table);
 
 export async function rows<T = Record<string, unknown>>(w: Harness, sql: string): Promise<T[]> {
   return (await (await w.env()).DB.prepare(sql).all<T>()).results;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRouter, type ApiRouteModule } from "@/lib/http/router";
+import { createRouter, type ApiRouteModule } from "@/worker/router";
 
 const mod = (name: string) => ({ name }) as unknown as ApiRouteModule;
 const router = createRouter(

@@ -1,14 +1,9 @@
-import { applyD1Migrations, createExecutionContext, env, reset } from "cloudflare:test";
+import { applyD1Migrations, env, reset } from "cloudflare:test";
 import { afterEach, beforeEach } from "vitest";
 
+// Route handlers get their Worker context from callRoute() (./call-route.ts), as on the lean path.
 beforeEach(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-  // What OpenNext's worker.js does per request: getCloudflareContext() reads this.
-  (globalThis as Record<symbol, unknown>)[Symbol.for("__cloudflare-context__")] = {
-    env,
-    ctx: createExecutionContext(),
-    cf: {},
-  };
 });
 
 afterEach(async () => {

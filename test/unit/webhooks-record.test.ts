@@ -5,10 +5,11 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "@/lib/db/client";
-import type { VerifiedEvent } from "@/lib/webhooks/endpoint";
+import type { VerifiedEvent } from "@/lib/webhooks/define-endpoint";
 import { recordEvent, type NewWebhookEvent } from "@/lib/webhooks/record";
 import { identifyStripeEvent, stripeHandlers } from "@/lib/webhooks/stripe-events";
 import { WebhookRejection } from "@/lib/webhooks/verifier";
+import { countRows } from "../rows";
 
 const db = () => createDb(env.DB);
 const row = (id: string, status: "processed" | "ignored" = "processed"): NewWebhookEvent => ({
@@ -32,7 +33,7 @@ async function deliver(event: VerifiedEvent) {
   return recordEvent(d, { ...row(event.id), type: event.type, eventCreated: event.created }, effects);
 }
 
-const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+const count = (table: string) => countRows(env.DB, table);
 
 describe("recordEvent", () => {
   it("with a body hash, the same body under a new id is a duplicate, also when the two race", async () => {

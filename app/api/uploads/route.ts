@@ -8,6 +8,6 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const user = await c.requireUser();
     const { allowedTypes, maxBytes } = c.config.uploads;
     const input = await parseJson(c.request, createUploadInput(allowedTypes, maxBytes), c.config.maxJsonBytes);
-    return json(await createUpload(c.db(), c.config, c.url.origin, user.id, input), { status: 201 });
+    return json(await createUpload(c.db(), c.config, { origin: c.url.origin, ownerId: user.id, input }), { status: 201 });
   },
 });

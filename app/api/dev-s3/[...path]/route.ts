@@ -1,19 +1,58 @@
 import { HttpError } from "@/lib/http/problem";
-import { defineRoute, type Handler } from "@/lib/http/route";
-import { devObjectKey, getObject, putObject, verifyPresignedRequest } from "@/lib/uploads/dev-s3";
-import { devEndpointEnabled } from "@/lib/uploads/target";
+import { defineRoute, type Handler, type RequestContext } from "@/lib/http/route";
+import * as s3 from "@/lib/uploads/dev-s3";
+import { bucketFor } from "@/lib/uploads/store";
+import { devCredentials, devEndpointEnabled } from "@/lib/uploads/target";
 
 type Params = { path: string[] };
+type S3Method = "PUT" | "GET" | "POST" | "DELETE";
 
-/** Local S3-compatible endpoint (development without R2 credentials only; else 404). */
-const s3 =
-  (op: "put" | "get"): Handler<Params> =>
+/**
+ * Local S3-compatible endpoint (development without R2 credentials only; else 404). The S3
+ * operation is chosen like S3 does, by method and query: `?uploads`, `?uploadId`, `?partNumber`.
+ */
+async function operation(method: S3Method, c: RequestContext<Params>): Promise<Response> {
+  if (!devEndpointEnabled(c.config)) throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
+  const key = s3.devObjectKey(c.params.path, c.config.uploads.r2.bucketName);
+  await s3.verifyPresignedRequest(c.request, c.url, { credentials: await devCredentials(c.config) });
+  const bucket = bucketFor(c.env, c.config);
+  const q = c.url.searchParams;
+  const uploadId = q.get("uploadId");
+  const { maxBytes } = c.config.uploads;
+  switch (method) {
+    case "PUT":
+      // A part's exact length is in its signature; the store's own ceiling for one part is 5 GiB.
+      if (uploadId !== null) return s3.uploadPart(c.request, bucket, { key, url: c.url, maxBytes: 5 * 1024 ** 3 });
+      return s3.putObject(c.request, bucket, { key, maxBytes });
+    case "GET":
+      return uploadId !== null ? s3.listParts(bucket, { key, uploadId }) : s3.getObject(bucket, key);
+    case "POST":
+      if (q.has("uploads")) return s3.createMultipart(c.request, bucket, key);
+      if (uploadId !== null) return s3.completeMultipart(c.request, bucket, { key, uploadId });
+      break;
+    case "DELETE":
+      if (uploadId !== null) return s3.abortMultipart(bucket, { key, uploadId });
+      break;
+  }
+  throw new HttpError(400, { type: "bad-request", detail: "This dev endpoint implements PutObject, GetObject and the multipart calls only." });
+}
+
+const endpoint =
+  (method: S3Method): Handler<Params> =>
   async (c) => {
-    if (!devEndpointEnabled(c.config)) throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
-    const key = devObjectKey(c.params.path, c.config.uploads.r2.bucketName);
-    await verifyPresignedRequest(c.request, c.url);
-    if (op === "put") return putObject(c.request, c.env.BUCKET, key, c.config.uploads.maxBytes);
-    return getObject(c.env.BUCKET, key);
+    try {
+      return await operation(method, c);
+    } catch (err) {
+      // Read what the client is still sending before refusing it: answering a large PUT early
+      // and closing makes clients see a dropped connection instead of the 403/404.
+      if (c.request.body && !c.request.bodyUsed) await c.request.body.pipeTo(new WritableStream()).catch(() => {});
+      throw err;
+    }
   };
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({ PUT: s3("put"), GET: s3("get") });
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({
+  PUT: endpoint("PUT"),
+  GET: endpoint("GET"),
+  POST: endpoint("POST"),
+  DELETE: endpoint("DELETE"),
+});

@@ -2,7 +2,7 @@ import { defineRoute } from "@/lib/http/route";
 import { githubWebhooks } from "@/lib/webhooks/endpoints";
 import { receiveWebhook } from "@/lib/webhooks/receive";
 
-// Contract §5; the flow and its statuses are in lib/webhooks/receive.ts, docs in docs/webhooks.md.
+// Signed webhook deliveries: the flow and its statuses are in lib/webhooks/receive.ts, docs in docs/webhooks.md.
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: (c) => receiveWebhook(c, githubWebhooks),
 });

@@ -4,14 +4,17 @@ import type { Operation } from "./operation";
 
 const health = z.object({ status: z.enum(["ok", "error"]), db: z.enum(["ok", "error"]) });
 
-export const coreOperations: Operation[] = [
+export const serviceOperations: Operation[] = [
   {
     method: "get",
     path: "/api/health",
     summary: "Liveness and D1 readiness (never cached)",
     tags: ["operations"],
     auth: "none",
-    responses: { 200: { description: "Healthy", schema: health }, 503: { description: "D1 cannot serve the migrated schema", schema: health } },
+    responses: {
+      200: { description: "Healthy", schema: health },
+      503: { description: "D1 cannot serve the migrated schema", schema: health },
+    },
   },
   {
     method: "get",

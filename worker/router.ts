@@ -3,7 +3,7 @@
  * `app/api/**\/route.ts` with the same precedence Next.js uses (static segment, then `[param]`,
  * then `[...catchAll]`), so both paths pick the same route module.
  */
-import type { Method, NextRouteHandler, Params } from "./route";
+import type { Method, NextRouteHandler, Params } from "../lib/http/route";
 
 export type ApiRouteModule = Partial<Record<Method, NextRouteHandler>>;
 

@@ -20,15 +20,16 @@
  *
  * @example
  * ```ts
- * // worker.ts
+ * // worker/index.ts
  * if (router.cached(url.pathname)) return serveCached(request, env, (req) => openNext.fetch(req, env, ctx));
  * ```
  */
-import type { Env } from "../config";
-import { ifNoneMatchHits } from "./conditional";
-import { HttpError, problemResponse } from "./problem";
-import { requestIdFor } from "./request-id";
-import { clientBookmark, methodGate, runtimeFor, stampResponse, type Method } from "./route";
+import type { Env } from "../lib/config";
+import { ifNoneMatchHits } from "../lib/http/conditional";
+import { HttpError, problemResponse } from "../lib/http/problem";
+import { requestIdFor } from "../lib/http/request-id";
+import { clientBookmark } from "../lib/db/session";
+import { methodGate, runtimeFor, stampResponse, type Method } from "../lib/http/route";
 
 const METHODS: readonly Method[] = ["GET", "HEAD", "OPTIONS"];
 

@@ -1,0 +1,144 @@
+/**
+ * Presigned multipart uploads for large files: the browser sends every part straight to the
+ * store, in parallel; the Worker chooses the part size, signs each part with its exact length
+ * (so the store enforces the declared size), lists what arrived (resume), and completes or
+ * aborts through the store. The declaration lives in D1 next to the single-PUT ones.
+ */
+import { eq } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { uploads } from "../db/schema-uploads";
+import { HttpError, badRequest, notFound } from "../http/problem";
+import { presign } from "./presign";
+import { MULTIPART } from "./schemas";
+import { StoreRefused, storeCall, type MultipartStore, type ObjectStore } from "./store";
+import { s3TargetFor } from "./target";
+import { declarationOf, keyFor, ownedKey, verifyStored, type UploadRequest } from "./uploads";
+
+const MiB = 1024 * 1024;
+/** Multipart uploads nobody completed are aborted this long after they started. */
+export const MULTIPART_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The part size: at least 5 MiB (the store's minimum), a whole number of MiB, and large enough
+ * that the file needs at most 10 000 parts. Every part but the last has exactly this size,
+ * which R2 requires.
+ */
+export function partSizeFor(size: number): number {
+  return Math.max(MULTIPART.minPartSize, Math.ceil(size / MULTIPART.maxParts / MiB) * MiB);
+}
+
+export const partCountFor = (size: number, partSize: number) => Math.max(1, Math.ceil(size / partSize));
+
+/** The exact length of part `n` (1-based). */
+export const partLength = (o: { size: number; partSize: number; partNumber: number }) =>
+  Math.min(o.partSize, o.size - (o.partNumber - 1) * o.partSize);
+
+interface Stores {
+  multipart: MultipartStore;
+  objects: ObjectStore;
+}
+
+export async function createMultipartUpload(db: Db, store: MultipartStore, options: { ownerId: string; input: UploadRequest }) {
+  const { ownerId, input } = options;
+  const key = keyFor(ownerId, input.filename);
+  const partSize = partSizeFor(input.size);
+  const now = Date.now();
+  const expiresAt = now + MULTIPART_LIFETIME_MS;
+  const uploadId = await storeCall(() => store.create(key, { contentType: input.contentType }));
+  try {
+    await db.insert(uploads).values({ key, ownerId, filename: input.filename, contentType: input.contentType, size: input.size, createdAt: now, expiresAt, uploadId, partSize });
+  } catch (err) {
+    // No declaration, no upload: drop what the store started (best effort; the lifecycle rule catches the rest).
+    await store.abort(key, uploadId).catch(() => {});
+    throw err;
+  }
+  return { key, uploadId, partSize, partCount: partCountFor(input.size, partSize), expiresAt: new Date(expiresAt).toISOString() };
+}
+
+/** The caller's multipart upload in progress (or completed), else 404 — another user's key is 403. */
+async function pendingUpload(db: Db, options: { ownerId: string; key: string; uploadId: string }) {
+  const { key } = ownedKey(options.key, options.ownerId);
+  const row = await declarationOf(db, key);
+  if (!row || row.uploadId === null || row.uploadId !== options.uploadId || row.partSize === null) throw notFound("No multipart upload with this key and uploadId.");
+  return { ...row, uploadId: row.uploadId, partSize: row.partSize, partCount: partCountFor(row.size, row.partSize) };
+}
+
+const alreadyCompleted = () => new HttpError(409, { type: "upload-completed", detail: "This multipart upload is already completed." });
+
+export async function signParts(db: Db, config: Config, options: { origin: string; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] }) {
+  const row = await pendingUpload(db, options);
+  if (row.completedAt !== null) throw alreadyCompleted();
+  const outside = options.partNumbers.flatMap((n, i) => (n > row.partCount ? [i] : []));
+  if (outside.length > 0) {
+    throw new HttpError(400, {
+      type: "validation",
+      title: "Validation failed",
+      detail: `This upload has ${row.partCount} parts.`,
+      errors: Object.fromEntries(outside.map((i) => [`partNumbers.${i}`, [`Must be from 1 to ${row.partCount}.`]])),
+    });
+  }
+  const target = await s3TargetFor(config, options.origin);
+  const parts = await Promise.all(
+    options.partNumbers.map(async (partNumber) => {
+      const size = partLength({ size: row.size, partSize: row.partSize, partNumber });
+      const url = await presign(target, {
+        method: "PUT",
+        key: row.key,
+        expiresIn: config.uploads.urlTtlSeconds,
+        contentLength: size,
+        query: { partNumber: String(partNumber), uploadId: row.uploadId },
+      });
+      return { partNumber, url, size, headers: {} as Record<string, string> };
+    }),
+  );
+  return { parts };
+}
+
+export async function listUploadedParts(db: Db, store: MultipartStore, options: { ownerId: string; key: string; uploadId: string }) {
+  const row = await pendingUpload(db, options);
+  if (row.completedAt !== null) throw alreadyCompleted();
+  const parts = await storeCall(() => store.listParts(row.key, row.uploadId)).catch(noSuchUpload);
+  return { key: row.key, uploadId: row.uploadId, partSize: row.partSize, partCount: row.partCount, parts };
+}
+
+function noSuchUpload(err: unknown): never {
+  if (err instanceof StoreRefused && err.code === "NoSuchUpload") throw notFound("The store has no such multipart upload (aborted or expired).");
+  throw err;
+}
+
+/**
+ * Completes once every part is named, in order, with the ETag the store gave it; then holds the
+ * assembled object to the declaration (a mismatch deletes it: 422). Completing again answers
+ * the same 200.
+ */
+export async function completeMultipartUpload(db: Db, stores: Stores, options: { ownerId: string; key: string; uploadId: string; parts: readonly { partNumber: number; etag: string }[] }) {
+  const row = await pendingUpload(db, options);
+  if (row.completedAt !== null && row.etag !== null) return { key: row.key, size: row.size, contentType: row.contentType, etag: row.etag };
+  const errors = new Map<string, string[]>();
+  options.parts.forEach((p, i) => {
+    if (p.partNumber !== i + 1) errors.set(`parts.${i}.partNumber`, [`Expected part ${i + 1}: list every part once, in ascending order.`]);
+  });
+  if (options.parts.length !== row.partCount) errors.set("parts", [`This upload has ${row.partCount} parts; ${options.parts.length} were sent.`]);
+  if (errors.size > 0) throw new HttpError(400, { type: "validation", title: "Validation failed", detail: "The part list does not match the upload.", errors: Object.fromEntries(errors) });
+  try {
+    await storeCall(() => stores.multipart.complete(row.key, row.uploadId, options.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag.replace(/^"|"$/g, "") }))));
+  } catch (err) {
+    noSuchUploadOr(err);
+  }
+  return verifyStored(db, stores.objects, row);
+}
+
+function noSuchUploadOr(err: unknown): never {
+  if (err instanceof StoreRefused && err.code === "InvalidPart") {
+    throw badRequest({ type: "invalid-parts", detail: `The store refused the part list: ${err.message}`, errors: { parts: ["A part is missing, or its ETag is not the one the store returned."] } });
+  }
+  return noSuchUpload(err);
+}
+
+export async function abortMultipartUpload(db: Db, store: MultipartStore, options: { ownerId: string; key: string; uploadId: string }) {
+  const row = await pendingUpload(db, options);
+  if (row.completedAt !== null) throw alreadyCompleted();
+  await storeCall(() => store.abort(row.key, row.uploadId));
+  await db.delete(uploads).where(eq(uploads.key, row.key));
+}

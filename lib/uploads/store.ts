@@ -1,0 +1,246 @@
+/**
+ * The object store as the upload code sees it: heads and deletes of finished objects, and the
+ * multipart calls. Two implementations: the R2 binding (production R2, and local development,
+ * where the binding's multipart API plus a small parts ledger stand in for S3's ListParts), and
+ * the store's S3 API signed with aws4fetch (any S3-compatible endpoint, used whenever R2
+ * credentials are set, since the binding cannot list the parts of an upload).
+ *
+ * A store that throws for any other reason is unavailable: callers answer 503 + Retry-After.
+ */
+import { AwsClient } from "aws4fetch";
+import type { Config, Env } from "../config";
+import { HttpError } from "../http/problem";
+import { objectUrl, type S3Target } from "./presign";
+import { hasStoreCredentials, notConfigured, s3TargetFor } from "./target";
+
+export interface StoredObject {
+  size: number;
+  /** Unquoted. */
+  etag: string;
+  contentType: string;
+}
+
+export interface StoredPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+export interface ObjectStore {
+  head(key: string): Promise<StoredObject | null>;
+  delete(key: string): Promise<void>;
+}
+
+export interface MultipartStore {
+  create(key: string, options: { contentType: string }): Promise<string>;
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  /** Throws `StoreRefused` when the store refuses the part list (missing part, wrong ETag, order, size). */
+  complete(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void>;
+  abort(key: string, uploadId: string): Promise<void>;
+}
+
+/** The store refused the request itself (not an outage): the client's part list is wrong, or the upload is gone. */
+export class StoreRefused extends Error {
+  constructor(
+    readonly code: "NoSuchUpload" | "InvalidPart",
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreRefused";
+  }
+}
+
+export const storageUnavailable = (cause: unknown) => {
+  const err = new HttpError(503, { type: "storage-unavailable", detail: "The object store is unavailable; try again shortly.", headers: { "retry-after": "1" } });
+  (err as Error).cause = cause;
+  return err;
+};
+
+/** Runs a store call; anything but an answer of ours or a refusal becomes 503 + Retry-After. */
+export async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof HttpError || err instanceof StoreRefused) throw err;
+    throw storageUnavailable(err);
+  }
+}
+
+const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "");
+
+// ---------------------------------------------------------------------------------------------
+// The R2 binding
+
+/** Development fault switch: a bucket whose every call throws, as an R2 outage would. */
+function failingBucket(): R2Bucket {
+  return new Proxy({} as R2Bucket, {
+    get: (_t, prop) => () => Promise.reject(new Error(`R2 fault injected (FAULT_R2=on): ${String(prop)}`)),
+  });
+}
+
+/** The BUCKET binding, or (development, FAULT_R2=on) one that always fails. */
+export const bucketFor = (env: Env, config: Config): R2Bucket => (config.uploads.failR2 ? failingBucket() : env.BUCKET);
+
+/** Where the dev S3 endpoint remembers an upload's parts: the binding cannot list them. */
+const ledgerPrefix = (uploadId: string) => `dev-s3-parts/${encodeURIComponent(uploadId)}/`;
+
+/** R2 binding errors end in "(<code>)"; these codes are refusals of the request, not outages. */
+function bindingRefusal(err: unknown): StoreRefused | null {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = /\((\d{5})\)\s*$/.exec(message)?.[1];
+  if (code === "10024") return new StoreRefused("NoSuchUpload", "The multipart upload does not exist.");
+  if (code === "10025" || code === "10011" || code === "10039" || code === "10048") return new StoreRefused("InvalidPart", message.replace(/\s*\(\d{5}\)\s*$/, ""));
+  return null;
+}
+
+async function binding<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw bindingRefusal(err) ?? err;
+  }
+}
+
+export function bindingStore(bucket: R2Bucket): ObjectStore & MultipartStore & { uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream, size: number): Promise<string> } {
+  return {
+    async head(key) {
+      const object = await bucket.head(key);
+      return object ? { size: object.size, etag: object.etag, contentType: object.httpMetadata?.contentType ?? "" } : null;
+    },
+    async delete(key) {
+      await bucket.delete(key);
+    },
+    async create(key, { contentType }) {
+      return (await bucket.createMultipartUpload(key, { httpMetadata: { contentType } })).uploadId;
+    },
+    async uploadPart(key, uploadId, partNumber, body, size) {
+      const part = await binding(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body));
+      await bucket.put(`${ledgerPrefix(uploadId)}${partNumber}`, "", { customMetadata: { etag: part.etag, size: String(size) } });
+      return part.etag;
+    },
+    async listParts(_key, uploadId) {
+      const parts: StoredPart[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await bucket.list({ prefix: ledgerPrefix(uploadId), cursor, include: ["customMetadata"] });
+        for (const o of page.objects) {
+          parts.push({ partNumber: Number(o.key.slice(o.key.lastIndexOf("/") + 1)), etag: o.customMetadata!.etag!, size: Number(o.customMetadata!.size) });
+        }
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      return parts.sort((a, b) => a.partNumber - b.partNumber);
+    },
+    async complete(key, uploadId, parts) {
+      await binding(() => bucket.resumeMultipartUpload(key, uploadId).complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))));
+      await dropLedger(bucket, uploadId);
+    },
+    async abort(key, uploadId) {
+      try {
+        await binding(() => bucket.resumeMultipartUpload(key, uploadId).abort());
+      } catch (err) {
+        if (!(err instanceof StoreRefused && err.code === "NoSuchUpload")) throw err;
+      }
+      await dropLedger(bucket, uploadId);
+    },
+  };
+}
+
+async function dropLedger(bucket: R2Bucket, uploadId: string) {
+  for (;;) {
+    const page = await bucket.list({ prefix: ledgerPrefix(uploadId), limit: 1000 });
+    if (page.objects.length === 0) return;
+    await bucket.delete(page.objects.map((o) => o.key));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The S3 API (aws4fetch)
+
+const xmlValues = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => decodeXml(m[1]!));
+const decodeXml = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const encodeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+async function s3Error(res: Response): Promise<Error> {
+  const body = await res.text();
+  const code = xmlValues(body, "Code")[0] ?? `HTTP ${res.status}`;
+  if (code === "NoSuchUpload") return new StoreRefused("NoSuchUpload", "The multipart upload does not exist.");
+  if (/^(InvalidPart|InvalidPartOrder|EntityTooSmall|EntityTooLarge|InvalidArgument)$/.test(code)) return new StoreRefused("InvalidPart", xmlValues(body, "Message")[0] ?? code);
+  return new Error(`S3 ${res.status} ${code}`);
+}
+
+export function s3Store(target: S3Target): ObjectStore & MultipartStore {
+  const client = new AwsClient({ accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, service: "s3", region: target.region });
+  // Query-string signatures (like presigned URLs) for every call: accepted by every S3-compatible
+  // store, and the only kind the Worker's dev endpoint checks.
+  const call = (u: string, init: RequestInit) => client.fetch(u, { ...init, aws: { signQuery: true } });
+  const url = (key: string, query: Record<string, string> = {}) => {
+    const u = new URL(objectUrl(target, key));
+    for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+    return u.toString();
+  };
+  return {
+    async head(key) {
+      const res = await call(url(key), { method: "HEAD" });
+      if (res.status === 404) return null;
+      if (!res.ok) throw new Error(`S3 HEAD ${res.status}`);
+      return { size: Number(res.headers.get("content-length")), etag: unquote(res.headers.get("etag") ?? ""), contentType: res.headers.get("content-type") ?? "" };
+    },
+    async delete(key) {
+      const res = await call(url(key), { method: "DELETE" });
+      if (!res.ok && res.status !== 404) throw await s3Error(res);
+    },
+    async create(key, { contentType }) {
+      const res = await call(url(key, { uploads: "" }), { method: "POST", headers: { "content-type": contentType } });
+      if (!res.ok) throw await s3Error(res);
+      const uploadId = xmlValues(await res.text(), "UploadId")[0];
+      if (!uploadId) throw new Error("S3 CreateMultipartUpload answered without an UploadId");
+      return uploadId;
+    },
+    async listParts(key, uploadId) {
+      const parts: StoredPart[] = [];
+      let marker = "0";
+      for (;;) {
+        const res = await call(url(key, { uploadId, "max-parts": "1000", "part-number-marker": marker }), { method: "GET" });
+        if (!res.ok) throw await s3Error(res);
+        const xml = await res.text();
+        for (const block of xml.match(/<Part>[\s\S]*?<\/Part>/g) ?? []) {
+          parts.push({ partNumber: Number(xmlValues(block, "PartNumber")[0]), etag: unquote(xmlValues(block, "ETag")[0] ?? ""), size: Number(xmlValues(block, "Size")[0]) });
+        }
+        if (xmlValues(xml, "IsTruncated")[0] !== "true") break;
+        marker = xmlValues(xml, "NextPartNumberMarker")[0] ?? String(parts.at(-1)?.partNumber ?? 0);
+      }
+      return parts.sort((a, b) => a.partNumber - b.partNumber);
+    },
+    async complete(key, uploadId, parts) {
+      const body = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${encodeXml(unquote(p.etag))}"</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+      const res = await call(url(key, { uploadId }), { method: "POST", headers: { "content-type": "application/xml" }, body });
+      if (!res.ok) throw await s3Error(res);
+      // S3 may answer 200 and still report an error in the body.
+      const text = await res.text();
+      if (/<Error>/.test(text)) throw await s3Error(new Response(text, { status: 500 }));
+    },
+    async abort(key, uploadId) {
+      const res = await call(url(key, { uploadId }), { method: "DELETE" });
+      if (!res.ok && res.status !== 404) throw await s3Error(res);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which store
+
+/**
+ * Finished objects are checked through the BUCKET binding, unless R2_S3_ENDPOINT points the
+ * uploads at another S3-compatible store (then through its S3 API, where the objects are).
+ */
+export async function objectStoreFor(env: Env, config: Config): Promise<ObjectStore> {
+  if (hasStoreCredentials(config) && config.uploads.r2.s3Endpoint) return s3Store(await s3TargetFor(config, ""));
+  return bindingStore(bucketFor(env, config));
+}
+
+/** Multipart calls: the store's S3 API with credentials, the local binding in development. */
+export async function multipartStoreFor(env: Env, config: Config): Promise<MultipartStore> {
+  if (hasStoreCredentials(config)) return s3Store(await s3TargetFor(config, ""));
+  if (config.development) return bindingStore(bucketFor(env, config));
+  throw notConfigured();
+}
