@@ -10,6 +10,8 @@ import { uploadOperations } from "../uploads/openapi";
 import { webhookOperations } from "../webhooks/openapi";
 import { serviceOperations } from "./service-operations";
 import type { Operation } from "./operation";
+import { policyHeader } from "../http/rate-limit-policies";
+import { rateLimitPolicies } from "./rate-limits";
 
 export const operations: readonly Operation[] = [
   ...serviceOperations,
@@ -101,6 +103,8 @@ function operationObject(op: Operation) {
   for (const status of [...problems].sort()) {
     responses[String(status)] ??= { $ref: `#/components/responses/Problem${status}` };
   }
+  const limits = rateLimitPolicies(op);
+  if (limits.length > 0) responses["429"] ??= rateLimited(limits);
   return {
     operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
     summary: op.summary,
@@ -121,6 +125,19 @@ function operationObject(op: Operation) {
       },
     }),
     responses,
+  };
+}
+
+/** The 429 of a rate-limited operation: which policies apply, and the headers it carries. */
+function rateLimited(policies: ReturnType<typeof rateLimitPolicies>) {
+  return {
+    description: `Rate limited (problem type \`rate-limited\`); nothing was done. Policies: ${policies.map((p) => `\`${policyHeader(p)}\``).join(", ")} (per user when authenticated, per client IP otherwise).`,
+    headers: {
+      "Retry-After": { description: "Seconds to wait before retrying (the policy's window).", schema: { type: "integer" } },
+      "RateLimit-Policy": { description: 'The policy that refused the request (IETF RateLimit header fields draft), e.g. `"chat";q=10;w=60`. Sent on every response of a limited operation.', schema: { type: "string" } },
+    },
+    content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+    "x-rate-limit-policies": policies,
   };
 }
 

@@ -1,6 +1,26 @@
 import * as z from "zod";
 
-export const createUploadInput = (allowedTypes: readonly string[], maxBytes: number) =>
+export interface UploadLimits {
+  allowedTypes: readonly string[];
+  /** The largest `size` accepted (single PUT or multipart). */
+  maxBytes: number;
+}
+
+const uploadInputs = new Map<string, ReturnType<typeof buildUploadInput>>();
+
+/**
+ * The body of `POST /api/uploads` and `POST /api/uploads/multipart` under these limits: the
+ * schema that validates requests and the one the OpenAPI document shows. Built once per
+ * distinct limits (a deployment has two), not per request.
+ */
+export function createUploadInput(limits: UploadLimits) {
+  const id = `${limits.maxBytes}\n${limits.allowedTypes.join("\n")}`;
+  let schema = uploadInputs.get(id);
+  if (!schema) uploadInputs.set(id, (schema = buildUploadInput(limits)));
+  return schema;
+}
+
+const buildUploadInput = ({ allowedTypes, maxBytes }: UploadLimits) =>
   z.strictObject({
     filename: z.string().min(1, "Must be 1-1024 characters.").max(1024, "Must be 1-1024 characters."),
     // Case and surrounding spaces do not matter; the enum is what the OpenAPI document lists.

@@ -1,7 +1,7 @@
 import { signDevToken } from "@/lib/auth/dev-token";
 import { devTokenRequest } from "@/lib/auth/schemas";
 import { parseJson } from "@/lib/http/body";
-import { HttpError } from "@/lib/http/problem";
+import { noRouteMatches } from "@/lib/http/problem";
 import { defineRoute, json } from "@/lib/http/route";
 
 // Lets the demo pages get a token by themselves, and exists only while the Worker signs tokens
@@ -11,7 +11,7 @@ import { defineRoute, json } from "@/lib/http/route";
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: async (c) => {
     if (!c.config.auth.usesDevSecret || !c.config.auth.secret) {
-      throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
+      throw noRouteMatches(c.url.pathname);
     }
     // The body is optional: without one, the token is for "demo-user".
     const { sub } = c.request.headers.has("content-type")
