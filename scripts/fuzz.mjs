@@ -15,7 +15,8 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs ?? process.env.FUZZ_RUNS ?? 10_000);
 const seed = Number(values.seed ?? process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not ${values.runs ?? process.env.FUZZ_RUNS}`);
+if (!Number.isSafeInteger(runs) || runs < 1)
+  throw new Error(`--runs must be a positive integer, not ${values.runs ?? process.env.FUZZ_RUNS}`);
 if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, not ${values.seed ?? process.env.FUZZ_SEED}`);
 
 await run(process.execPath, ["scripts/build-worker.mjs", "--if-needed"]);
@@ -39,7 +40,9 @@ if (existsSync(report)) {
   console.log(`  duration   ${(f.durationMs / 1000).toFixed(1)} s (${Math.round(f.requests / (f.durationMs / 1000))} requests/s)`);
   console.log(`  statuses   ${statuses}`);
   console.log(`  5xx        ${f.serverErrors}`);
-  console.log(`  operations ${Object.keys(f.operations).length - (f.operations.other ? 1 : 0)} documented, ${f.operations.other ?? 0} requests elsewhere`);
+  console.log(
+    `  operations ${Object.keys(f.operations).length - (f.operations.other ? 1 : 0)} documented, ${f.operations.other ?? 0} requests elsewhere`,
+  );
 }
 if (failure) {
   console.error(`\nfuzz failed (seed ${seed}): see the counterexample above.`);

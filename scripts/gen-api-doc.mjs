@@ -83,7 +83,12 @@ function fieldRows(schema, prefix = "") {
 
 function renderOperation(doc, method, path, op) {
   const out = [`### \`${method.toUpperCase()} ${path}\``, "", op.summary + (op.description ? `. ${op.description}` : "")];
-  const auth = !op.security ? "none" : op.security.some((s) => Object.keys(s).length === 0) ? "optional bearer token" : "bearer token";
+  // `security: []` (or none at all) means no token; an empty requirement among others means optional.
+  const auth = !op.security?.length
+    ? "none"
+    : op.security.some((s) => Object.keys(s).length === 0)
+      ? "optional bearer token"
+      : "bearer token";
   out.push("", `Auth: ${auth}. Operation id: \`${op.operationId}\`.`);
   const params = (op.parameters ?? []).map((p) => resolve(doc, p));
   if (params.length) {

@@ -14,7 +14,14 @@ import type { Operation } from "./operation";
 import { policyHeader } from "../http/rate-limit-policies";
 import { rateLimitPolicies } from "./rate-limits";
 
-export const operations: readonly Operation[] = [...serviceOperations, ...statsOperations, ...postOperations, ...webhookOperations, ...chatOperations, ...uploadOperations];
+export const operations: readonly Operation[] = [
+  ...serviceOperations,
+  ...statsOperations,
+  ...postOperations,
+  ...webhookOperations,
+  ...chatOperations,
+  ...uploadOperations,
+];
 
 const PROBLEM_TITLES: Record<number, string> = {
   400: "Invalid request (problem+json with `errors` by field path)",
@@ -75,12 +82,21 @@ const SECURITY: Record<Operation["auth"], unknown[]> = { none: [], optional: [{}
 
 function operationObject(op: Operation) {
   // Every operation can answer 405 (another method on its path; see Allow), 500 and 503.
-  const problems = new Set([...(op.problems ?? []), 405, 500, 503, ...(op.auth !== "none" ? [401] : []), ...(op.body ? [400, 413, 415] : [])]);
+  const problems = new Set([
+    ...(op.problems ?? []),
+    405,
+    500,
+    503,
+    ...(op.auth !== "none" ? [401] : []),
+    ...(op.body ? [400, 413, 415] : []),
+  ]);
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(op.responses)) {
     responses[status] = {
       description: r.description,
-      ...(r.headers && { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }])) }),
+      ...(r.headers && {
+        headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }])),
+      }),
       ...(r.schema && { content: { [r.contentType ?? "application/json"]: { schema: strip(jsonSchema(r.schema, "output")) } } }),
       ...(!r.schema && r.contentType && { content: { [r.contentType]: { schema: { type: "string" } } } }),
     };
@@ -97,12 +113,16 @@ function operationObject(op: Operation) {
     tags: op.tags,
     security: SECURITY[op.auth],
     parameters: parameters(op),
-    ...(op.body && { requestBody: { required: op.bodyRequired ?? true, content: { "application/json": { schema: strip(jsonSchema(op.body, "input")) } } } }),
+    ...(op.body && {
+      requestBody: { required: op.bodyRequired ?? true, content: { "application/json": { schema: strip(jsonSchema(op.body, "input")) } } },
+    }),
     ...(op.rawBody && {
       requestBody: {
         required: true,
         description: op.rawBody.description,
-        content: { [op.rawBody.contentType]: { schema: op.rawBody.schema ? strip(jsonSchema(op.rawBody.schema, "input")) : { type: "string" } } },
+        content: {
+          [op.rawBody.contentType]: { schema: op.rawBody.schema ? strip(jsonSchema(op.rawBody.schema, "input")) : { type: "string" } },
+        },
       },
     }),
     responses,
@@ -147,7 +167,8 @@ export function buildDocument(ops: readonly Operation[] = operations) {
     info: {
       title: "Routeflare API",
       version: "1.0.0",
-      description: "Posts on D1, signed webhooks, SSE chat and direct-to-R2 uploads, from Next.js Route Handlers on one Cloudflare Worker. Every response carries x-request-id; errors are RFC 9457 problem+json.",
+      description:
+        "Posts on D1, signed webhooks, SSE chat and direct-to-R2 uploads, from Next.js Route Handlers on one Cloudflare Worker. Every response carries x-request-id; errors are RFC 9457 problem+json.",
     },
     servers: [{ url: "/" }],
     tags: [{ name: "operations" }, { name: "posts" }, { name: "webhooks" }, { name: "chat" }, { name: "uploads" }, { name: "development" }],

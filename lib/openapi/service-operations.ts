@@ -11,7 +11,10 @@ export const serviceOperations: Operation[] = [
     summary: "Liveness and D1 readiness (never cached)",
     tags: ["operations"],
     auth: "none",
-    responses: { 200: { description: "Healthy", schema: health }, 503: { description: "D1 cannot serve the migrated schema", schema: health } },
+    responses: {
+      200: { description: "Healthy", schema: health },
+      503: { description: "D1 cannot serve the migrated schema", schema: health },
+    },
   },
   {
     method: "get",

@@ -13,6 +13,13 @@ export const statsOperations: Operation[] = [
     tags: ["operations"],
     auth: "none",
     headers: { "If-None-Match": "ETag of a snapshot the client holds (304 when current)" },
-    responses: { 200: { description: "The current snapshot", schema: stats, headers: { ETag: "Version of the snapshot", "x-nextjs-cache": "HIT, STALE or MISS" } }, 304: { description: "Not modified" } },
+    responses: {
+      200: {
+        description: "The current snapshot",
+        schema: stats,
+        headers: { ETag: "Version of the snapshot", "x-nextjs-cache": "HIT, STALE or MISS" },
+      },
+      304: { description: "Not modified" },
+    },
   },
 ];

@@ -56,6 +56,8 @@ export const uploadOperations: Operation[] = [
     method: "post",
     path: "/api/uploads/multipart",
     summary: "Start a multipart upload (large files): the server chooses the part size",
+    description:
+      "`contentType` and `size` are shown with the default limits; a deployment changes them with UPLOAD_ALLOWED_TYPES (comma-separated) and UPLOAD_MULTIPART_MAX_BYTES.",
     tags: ["uploads"],
     auth: "required",
     body: createUploadInput({ allowedTypes: defaults.allowedTypes, maxBytes: defaults.multipartMaxBytes }),
@@ -105,7 +107,8 @@ export const uploadOperations: Operation[] = [
   {
     method: "put",
     path: "/api/dev-s3/{path}",
-    summary: "Development only: S3 PutObject or UploadPart (?partNumber=&uploadId=), checked by SigV4 query signature incl. Content-Length (404 in production)",
+    summary:
+      "Development only: S3 PutObject or UploadPart (?partNumber=&uploadId=), checked by SigV4 query signature incl. Content-Length (404 in production)",
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
@@ -116,7 +119,8 @@ export const uploadOperations: Operation[] = [
   {
     method: "get",
     path: "/api/dev-s3/{path}",
-    summary: "Development only: S3 GetObject (as an attachment, CSP sandbox) or ListParts (?uploadId=), checked by SigV4 query signature (404 in production)",
+    summary:
+      "Development only: S3 GetObject (as an attachment, CSP sandbox) or ListParts (?uploadId=), checked by SigV4 query signature (404 in production)",
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
@@ -126,7 +130,8 @@ export const uploadOperations: Operation[] = [
   {
     method: "post",
     path: "/api/dev-s3/{path}",
-    summary: "Development only: S3 CreateMultipartUpload (?uploads) and CompleteMultipartUpload (?uploadId=), SigV4 query signature (404 in production)",
+    summary:
+      "Development only: S3 CreateMultipartUpload (?uploads) and CompleteMultipartUpload (?uploadId=), SigV4 query signature (404 in production)",
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),

@@ -25,14 +25,17 @@ const buildUploadInput = ({ allowedTypes, maxBytes }: UploadLimits) =>
     filename: z.string().min(1, "Must be 1-1024 characters.").max(1024, "Must be 1-1024 characters."),
     // Case and surrounding spaces do not matter; the enum is what the OpenAPI document lists.
     contentType: z
-      .preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(allowedTypes as [string, ...string[]], { error: `Must be one of: ${allowedTypes.join(", ")}.` }))
+      .preprocess(
+        (v) => (typeof v === "string" ? v.trim().toLowerCase() : v),
+        z.enum(allowedTypes as [string, ...string[]], { error: `Must be one of: ${allowedTypes.join(", ")}.` }),
+      )
       .describe("One of UPLOAD_ALLOWED_TYPES (configurable)"),
     size: z
       .number({ error: "Must be a whole number of bytes." })
       .int("Must be a whole number of bytes.")
       .min(1, `Must be from 1 to ${maxBytes} bytes.`)
       .max(maxBytes, `Must be from 1 to ${maxBytes} bytes.`)
-      .describe("Bytes, at most UPLOAD_MAX_BYTES (configurable)"),
+      .describe("Bytes, at most the configured maximum"),
   });
 
 export const completeUploadInput = z.strictObject({ key: z.string().min(1, "Required.").max(1024, "Too long.") });
@@ -76,7 +79,9 @@ export const signPartsInput = z.strictObject({
     .array(partNumber)
     .min(1, `Send 1 to ${MULTIPART.maxPartNumbersPerCall} part numbers.`)
     .max(MULTIPART.maxPartNumbersPerCall, `Send 1 to ${MULTIPART.maxPartNumbersPerCall} part numbers.`)
-    .refine((ns) => new Set(ns).size === ns.length, "Part numbers must not repeat."),
+    .refine((ns) => new Set(ns).size === ns.length, "Part numbers must not repeat.")
+    // The refinement above, as JSON Schema says it.
+    .meta({ uniqueItems: true }),
 });
 
 export const signedParts = z.object({

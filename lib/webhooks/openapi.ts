@@ -20,13 +20,22 @@ const webhook = (path: string, summary: string, headers: Record<string, string |
   tags: ["webhooks"],
   auth: "none",
   headers,
-  rawBody: { contentType: "application/json", description: "The sender's payload, verified on its raw bytes (at most 1 MiB)", schema: body },
+  rawBody: {
+    contentType: "application/json",
+    description: "The sender's payload, verified on its raw bytes (at most 1 MiB)",
+    schema: body,
+  },
   responses: { 200: { description: "Recorded (or a duplicate of a recorded event)", schema: received } },
   problems: [400, 413],
 });
 
 export const webhookOperations: Operation[] = [
-  webhook("/api/webhooks/stripe", "Stripe events (Stripe-Signature, HMAC-SHA256, ±300 s)", { "Stripe-Signature": required("t=<unix>,v1=<hex>[,v1=…]") }, stripeEvent),
+  webhook(
+    "/api/webhooks/stripe",
+    "Stripe events (Stripe-Signature, HMAC-SHA256, ±300 s)",
+    { "Stripe-Signature": required("t=<unix>,v1=<hex>[,v1=…]") },
+    stripeEvent,
+  ),
   webhook("/api/webhooks/standard", "Standard Webhooks (webhook-id / -timestamp / -signature)", {
     "webhook-id": required("Event id (dedupe key), 1-255 visible ASCII"),
     "webhook-timestamp": required("Unix seconds (±5 min)"),

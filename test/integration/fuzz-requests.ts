@@ -41,16 +41,58 @@ export interface FuzzWorld {
   bearers: string[];
 }
 
-const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf", "__defineGetter__", "toJSON", "then"];
+const PROTOTYPE_KEYS = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "isPrototypeOf",
+  "__defineGetter__",
+  "toJSON",
+  "then",
+];
 const KB8 = 8 * 1024;
 
 /** Header-safe text: what an HTTP/1.1 client can put in a field value (tab, visible ASCII, Latin-1). */
 const latin1 = (maxLength: number) =>
-  fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09)).map((c) => String.fromCharCode(c)), maxLength });
+  fc.string({
+    unit: fc
+      .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09))
+      .map((c) => String.fromCharCode(c)),
+    maxLength,
+  });
 const longRun = (ch: string) => fc.integer({ min: 1, max: KB8 }).map((n) => ch.repeat(n));
 
 const hostileSegment: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom("..", ".", "%2e%2e", "%2E%2e%2F..", "..%2f..%2f", "%00", "%ff", "%c3%28", "%", "%zz", "%%", "'%3B%20drop%20table%20posts%3B--", "%2F", "", "~", "%5C..%5C", "null", "__proto__", "constructor", "%F0%9F%92%A9", "%E2%80%AE", "%EF%BB%BF", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "0".repeat(26), "uploads"),
+  fc.constantFrom(
+    "..",
+    ".",
+    "%2e%2e",
+    "%2E%2e%2F..",
+    "..%2f..%2f",
+    "%00",
+    "%ff",
+    "%c3%28",
+    "%",
+    "%zz",
+    "%%",
+    "'%3B%20drop%20table%20posts%3B--",
+    "%2F",
+    "",
+    "~",
+    "%5C..%5C",
+    "null",
+    "__proto__",
+    "constructor",
+    "%F0%9F%92%A9",
+    "%E2%80%AE",
+    "%EF%BB%BF",
+    "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "0".repeat(26),
+    "uploads",
+  ),
   fc.string({ unit: "grapheme", maxLength: 40 }).map(encodeURIComponent),
   fc.string({ unit: "binary", maxLength: 20 }).map(encodeURIComponent),
   fc.integer({ min: 256, max: 12_000 }).map((n) => "a".repeat(n)),
@@ -64,11 +106,16 @@ function pathFor(template: string, world: FuzzWorld): fc.Arbitrary<string> {
   return fc
     .tuple(
       ...parts.map((p): fc.Arbitrary<string> => {
-        if (p === "{id}") return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...world.postIds) }, { weight: 2, arbitrary: hostileSegment });
+        if (p === "{id}")
+          return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...world.postIds) }, { weight: 2, arbitrary: hostileSegment });
         if (p.startsWith("{")) {
           // Catch-all parameters (upload keys, dev-s3 paths) take several segments.
           const real = world.uploadKeys.length ? fc.constantFrom(...world.uploadKeys) : fc.constant("uploads/x/y/z.png");
-          return fc.oneof(real, fc.array(hostileSegment, { minLength: 1, maxLength: 5 }).map((s) => s.join("/")), real.chain((k) => hostileSegment.map((s) => `${k}/${s}`)));
+          return fc.oneof(
+            real,
+            fc.array(hostileSegment, { minLength: 1, maxLength: 5 }).map((s) => s.join("/")),
+            real.chain((k) => hostileSegment.map((s) => `${k}/${s}`)),
+          );
         }
         return fc.constant(p);
       }),
@@ -82,7 +129,11 @@ function queryFor(op: OperationDoc | undefined): fc.Arbitrary<string> {
   const docPair = documented.length
     ? fc.constantFrom(...documented).chain((p) => {
         const edges = outside(p.schema, "string").map((o) => String(o.value));
-        const good = p.schema.enum ? p.schema.enum.map(String) : p.schema.type === "integer" ? [String(p.schema.minimum ?? 1), String(p.schema.maximum ?? 100)] : ["x"];
+        const good = p.schema.enum
+          ? p.schema.enum.map(String)
+          : p.schema.type === "integer"
+            ? [String(p.schema.minimum ?? 1), String(p.schema.maximum ?? 100)]
+            : ["x"];
         return pair(fc.constant(p.name), fc.oneof(fc.constantFrom(...good, ...edges), hostileSegment));
       })
     : fc.constant("");
@@ -90,17 +141,34 @@ function queryFor(op: OperationDoc | undefined): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant("") },
     { weight: 4, arbitrary: fc.array(fc.oneof(docPair, junkPair), { minLength: 1, maxLength: 4 }).map((ps) => `?${ps.join("&")}`) },
-    { weight: 1, arbitrary: fc.constantFrom("?", "??", "?&&=&", "?limit", "?limit=1&limit=2", "?cursor=&page=", "?page=1&cursor=x", "?%ff=%ff", "?a[b][c]=1", "?__proto__[x]=1") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "?",
+        "??",
+        "?&&=&",
+        "?limit",
+        "?limit=1&limit=2",
+        "?cursor=&page=",
+        "?page=1&cursor=x",
+        "?%ff=%ff",
+        "?a[b][c]=1",
+        "?__proto__[x]=1",
+      ),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: KB8 }).map((n) => `?q=${"x".repeat(n)}`) },
   );
 }
 
 /** A JSON object text whose keys are exactly `entries` (JSON.stringify of an object would lose `__proto__`). */
-const objectText = (entries: [string, unknown][]) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? "null"}`).join(",")}}`;
+const objectText = (entries: [string, unknown][]) =>
+  `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? "null"}`).join(",")}}`;
 
 function bodyFor(op: OperationDoc | undefined): fc.Arbitrary<Buffer | undefined> {
   const schema = op && jsonBody(op);
-  const validObject: fc.Arbitrary<Record<string, unknown>> = schema ? fc.oneof(...bodyCases(schema).map((c) => c.arb)) : fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+  const validObject: fc.Arbitrary<Record<string, unknown>> = schema
+    ? fc.oneof(...bodyCases(schema).map((c) => c.arb))
+    : fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
   const text = (t: fc.Arbitrary<string>) => t.map((s) => Buffer.from(s, "utf8"));
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
@@ -108,7 +176,15 @@ function bodyFor(op: OperationDoc | undefined): fc.Arbitrary<Buffer | undefined>
     {
       // Prototype-named keys next to (or instead of) valid fields.
       weight: 4,
-      arbitrary: text(fc.tuple(validObject, fc.array(fc.tuple(fc.constantFrom(...PROTOTYPE_KEYS), fc.jsonValue({ maxDepth: 2 })), { minLength: 1, maxLength: 3 }), fc.boolean()).map(([o, extra, first]) => objectText(first ? [...extra, ...Object.entries(o)] : [...Object.entries(o), ...extra]))),
+      arbitrary: text(
+        fc
+          .tuple(
+            validObject,
+            fc.array(fc.tuple(fc.constantFrom(...PROTOTYPE_KEYS), fc.jsonValue({ maxDepth: 2 })), { minLength: 1, maxLength: 3 }),
+            fc.boolean(),
+          )
+          .map(([o, extra, first]) => objectText(first ? [...extra, ...Object.entries(o)] : [...Object.entries(o), ...extra])),
+      ),
     },
     {
       // Valid fields with values of the wrong type.
@@ -120,25 +196,59 @@ function bodyFor(op: OperationDoc | undefined): fc.Arbitrary<Buffer | undefined>
       // Deep nesting, in arrays and in objects, as the whole body or as a field.
       weight: 2,
       arbitrary: text(
-        fc.tuple(fc.integer({ min: 100, max: 20_000 }), fc.constantFrom("array", "object", "field")).map(([n, kind]) =>
-          kind === "array" ? "[".repeat(n) + "]".repeat(n) : kind === "object" ? '{"a":'.repeat(n) + "1" + "}".repeat(n) : `{"title":${"[".repeat(n)}${"]".repeat(n)},"content":"x"}`,
-        ),
+        fc
+          .tuple(fc.integer({ min: 100, max: 20_000 }), fc.constantFrom("array", "object", "field"))
+          .map(([n, kind]) =>
+            kind === "array"
+              ? "[".repeat(n) + "]".repeat(n)
+              : kind === "object"
+                ? '{"a":'.repeat(n) + "1" + "}".repeat(n)
+                : `{"title":${"[".repeat(n)}${"]".repeat(n)},"content":"x"}`,
+          ),
       ),
     },
     {
       // Huge strings: past every field limit, and past the body limit.
       weight: 1,
-      arbitrary: text(fc.tuple(fc.constantFrom("title", "content", "message", "filename", "sub", "key"), fc.constantFrom(201, 100_001, 300_000, 1024 * 1024 + 1)).map(([k, n]) => objectText([[k, "x".repeat(n)]]))),
+      arbitrary: text(
+        fc
+          .tuple(
+            fc.constantFrom("title", "content", "message", "filename", "sub", "key"),
+            fc.constantFrom(201, 100_001, 300_000, 1024 * 1024 + 1),
+          )
+          .map(([k, n]) => objectText([[k, "x".repeat(n)]])),
+      ),
     },
-    { weight: 2, arbitrary: text(fc.oneof(fc.string(), fc.constantFrom("", " ", "{", '{"title":', "nul", "\u0000", "\ufeff{}", "{}garbage", '{"a":1,"a":2}', "1e999", '"\\ud800"'))) },
+    {
+      weight: 2,
+      arbitrary: text(
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom("", " ", "{", '{"title":', "nul", "\u0000", "\ufeff{}", "{}garbage", '{"a":1,"a":2}', "1e999", '"\\ud800"'),
+        ),
+      ),
+    },
     // Invalid UTF-8 (and any other bytes).
-    { weight: 2, arbitrary: fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(Uint8Array.of(0xff, 0xfe), Uint8Array.of(0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d))).map((b) => Buffer.from(b)) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(
+          fc.uint8Array({ maxLength: 64 }),
+          fc.constantFrom(Uint8Array.of(0xff, 0xfe), Uint8Array.of(0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d)),
+        )
+        .map((b) => Buffer.from(b)),
+    },
   );
 }
 
 function headersFor(op: OperationDoc | undefined, world: FuzzWorld): fc.Arbitrary<Record<string, string>> {
   const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
-  const junk = fc.oneof(latin1(64), longRun(" "), latin1(KB8).map((s) => s.padEnd(KB8, "x")), fc.constant(""));
+  const junk = fc.oneof(
+    latin1(64),
+    longRun(" "),
+    latin1(KB8).map((s) => s.padEnd(KB8, "x")),
+    fc.constant(""),
+  );
   const documentedHeaders = (op?.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name);
   return fc
     .record({
@@ -146,12 +256,32 @@ function headersFor(op: OperationDoc | undefined, world: FuzzWorld): fc.Arbitrar
         fc.oneof(
           fc.constantFrom(...world.bearers),
           fc.tuple(longRun(" "), longRun(" ")).map(([a, b]) => `Bearer${a}x${b}y`),
-          fc.constantFrom("Bearer", "Bearer ", "bearer abc", "Basic YWxpY2U6c2VjcmV0", "Bearer a.b.c", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.", "Bearer \u00ff\u00fe"),
+          fc.constantFrom(
+            "Bearer",
+            "Bearer ",
+            "bearer abc",
+            "Basic YWxpY2U6c2VjcmV0",
+            "Bearer a.b.c",
+            "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.",
+            "Bearer \u00ff\u00fe",
+          ),
           latin1(64).map((s) => `Bearer ${s}`),
           junk,
         ),
       ),
-      "content-type": optional(fc.constantFrom("application/json", "application/json; charset=utf-8", "APPLICATION/JSON ;x=y", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", ";", "")),
+      "content-type": optional(
+        fc.constantFrom(
+          "application/json",
+          "application/json; charset=utf-8",
+          "APPLICATION/JSON ;x=y",
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "multipart/form-data; boundary=x",
+          "application/jsonx",
+          ";",
+          "",
+        ),
+      ),
       "x-request-id": optional(fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/), junk)),
       "x-d1-bookmark": optional(fc.oneof(fc.constantFrom("first-primary", "first-unconstrained", "00000001-00000002-00004e0f-1a2b"), junk)),
       "if-match": optional(fc.oneof(fc.constantFrom("", "*", '"abc"', 'W/"abc"', '"a", "b"', ",,,"), junk)),
@@ -183,8 +313,13 @@ export function fuzzRequest(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
   const aimed = fc.constantFrom(...ops).chain((op) =>
     fc.record({
       aim: fc.constant(`${op.method} ${op.path}`),
-      method: fc.oneof({ weight: 5, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS, ...OTHER_METHODS) }),
-      target: fc.tuple(pathFor(op.path, world), queryFor(op), fc.constantFrom("", "", "", "/", "//", "/..", "/%2e%2e")).map(([p, q, tail]) => p + tail + q),
+      method: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(op.method) },
+        { weight: 1, arbitrary: fc.constantFrom(...METHODS, ...OTHER_METHODS) },
+      ),
+      target: fc
+        .tuple(pathFor(op.path, world), queryFor(op), fc.constantFrom("", "", "", "/", "//", "/..", "/%2e%2e"))
+        .map(([p, q, tail]) => p + tail + q),
       headers: headersFor(op, world),
       body: bodyFor(op),
       chunked: fc.boolean(),
@@ -194,7 +329,23 @@ export function fuzzRequest(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
     aim: fc.constant("other"),
     method: fc.constantFrom(...METHODS),
     target: fc
-      .tuple(fc.constantFrom("/api", "/api/", "/api/posts/", "/api/uploads/", "/", "/docs", "/api/dev-s3/", "//api/posts", "/API/posts", "/api/./posts", "/api/x/../posts"), fc.array(hostileSegment, { maxLength: 4 }), queryFor(undefined))
+      .tuple(
+        fc.constantFrom(
+          "/api",
+          "/api/",
+          "/api/posts/",
+          "/api/uploads/",
+          "/",
+          "/docs",
+          "/api/dev-s3/",
+          "//api/posts",
+          "/API/posts",
+          "/api/./posts",
+          "/api/x/../posts",
+        ),
+        fc.array(hostileSegment, { maxLength: 4 }),
+        queryFor(undefined),
+      )
       .map(([base, segs, q]) => base + segs.join("/") + q),
     headers: headersFor(undefined, world),
     body: bodyFor(undefined),
@@ -216,12 +367,24 @@ export function send(base: URL, r: FuzzRequest, timeoutMs = 30_000): Promise<Fuz
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...r.headers, connection: "close" };
     if (r.body && !r.chunked) headers["content-length"] = String(r.body.length);
-    const req = request({ host: base.hostname, port: base.port, method: r.method, path: r.target, headers, agent: false, timeout: timeoutMs, maxHeaderSize: 1024 * 1024 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
+    const req = request(
+      {
+        host: base.hostname,
+        port: base.port,
+        method: r.method,
+        path: r.target,
+        headers,
+        agent: false,
+        timeout: timeoutMs,
+        maxHeaderSize: 1024 * 1024,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
     if (!r.body) return void req.end();

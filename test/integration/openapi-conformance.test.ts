@@ -9,7 +9,17 @@ import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEV_AUTH_SECRET } from "@/lib/config";
 import { problem, useWorker, type Harness } from "./harness";
-import { bodyCases, jsonBody, needsAuth, operationsOf, outside, type OpenApiDoc, type OperationDoc, type Parameter, type Schema } from "./openapi-model";
+import {
+  bodyCases,
+  jsonBody,
+  needsAuth,
+  operationsOf,
+  outside,
+  type OpenApiDoc,
+  type OperationDoc,
+  type Parameter,
+  type Schema,
+} from "./openapi-model";
 
 const SEED = 20261204;
 const RUNS = 12;
@@ -22,7 +32,12 @@ const GITHUB = "conformance-github-secret";
 const w = useWorker({
   wipeEachTest: false,
   vars: { CHAT_LOCAL_DELAY_MS: "1" },
-  secrets: { AUTH_SECRET: "", STRIPE_WEBHOOK_SECRET: STRIPE, STANDARD_WEBHOOK_SECRET: `whsec_${STANDARD_KEY.toString("base64")}`, GITHUB_WEBHOOK_SECRET: GITHUB },
+  secrets: {
+    AUTH_SECRET: "",
+    STRIPE_WEBHOOK_SECRET: STRIPE,
+    STANDARD_WEBHOOK_SECRET: `whsec_${STANDARD_KEY.toString("base64")}`,
+    GITHUB_WEBHOOK_SECRET: GITHUB,
+  },
 });
 
 const bearer = async (sub: string) =>
@@ -36,7 +51,11 @@ beforeAll(async () => {
   doc = (await (await w.fetch("/api/openapi.json")).json()) as OpenApiDoc;
   ops = operationsOf(doc);
   alice = await bearer("alice");
-  const res = await w.fetch("/api/posts", { method: "POST", headers: { authorization: alice, "content-type": "application/json" }, body: JSON.stringify({ title: "t", content: "c" }) });
+  const res = await w.fetch("/api/posts", {
+    method: "POST",
+    headers: { authorization: alice, "content-type": "application/json" },
+    body: JSON.stringify({ title: "t", content: "c" }),
+  });
   expect(res.status).toBe(201);
   postId = ((await res.json()) as { id: string }).id;
 });
@@ -49,7 +68,9 @@ let countSql: string | undefined;
 async function tableCounts(h: Harness) {
   const env = await h.env();
   if (!countSql) {
-    const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name").all<{ name: string }>();
+    const { results } = await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+    ).all<{ name: string }>();
     countSql = `SELECT ${results.map(({ name }) => `(SELECT count(*) FROM "${name}") AS "${name}"`).join(", ")}`;
   }
   const counts = (await env.DB.prepare(countSql).first<Record<string, number>>())!;
@@ -59,7 +80,10 @@ async function tableCounts(h: Harness) {
 
 /** Where to send an operation with a JSON body, with what it needs besides the body. */
 function target(o: OperationDoc) {
-  return { url: o.path.replace("{id}", postId), headers: { "content-type": "application/json", ...(needsAuth(o) ? { authorization: alice } : {}) } };
+  return {
+    url: o.path.replace("{id}", postId),
+    headers: { "content-type": "application/json", ...(needsAuth(o) ? { authorization: alice } : {}) },
+  };
 }
 
 /** Header values for the operation's documented header parameters (unique Idempotency-Keys). */
@@ -76,7 +100,9 @@ function headerValues(o: OperationDoc): fc.Arbitrary<Record<string, string>> {
 }
 /** Strings the schema allows (the document's pattern, as fast-check reads it). */
 function allowedStrings(s: Schema): fc.Arbitrary<string> {
-  return fc.stringMatching(new RegExp(s.pattern ?? ".*")).filter((v) => v.length >= (s.minLength ?? 0) && v.length <= (s.maxLength ?? Infinity) - 8);
+  return fc
+    .stringMatching(new RegExp(s.pattern ?? ".*"))
+    .filter((v) => v.length >= (s.minLength ?? 0) && v.length <= (s.maxLength ?? Infinity) - 8);
 }
 
 describe("the document states the server's rules", () => {
@@ -100,12 +126,23 @@ describe("the document states the server's rules", () => {
 
   it("uploads carry the default allowed types and maximum size", () => {
     const body = jsonBody(op("POST", "/api/uploads"))!;
-    expect(body.properties!.contentType!.enum).toEqual(["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]);
+    expect(body.properties!.contentType!.enum).toEqual([
+      "image/png",
+      "image/jpeg",
+      "image/webp",
+      "image/gif",
+      "application/pdf",
+      "text/plain",
+    ]);
     expect(body.properties!.size).toMatchObject({ type: "integer", minimum: 1, maximum: 100 * 1024 * 1024 });
   });
 
   it("webhooks: signature and id headers are required, the payload is a JSON object", () => {
-    const required = (path: string) => op("POST", path).parameters.filter((p) => p.required).map((p) => p.name).sort();
+    const required = (path: string) =>
+      op("POST", path)
+        .parameters.filter((p) => p.required)
+        .map((p) => p.name)
+        .sort();
     expect(required("/api/webhooks/stripe")).toEqual(["Stripe-Signature"]);
     expect(required("/api/webhooks/standard")).toEqual(["webhook-id", "webhook-signature", "webhook-timestamp"]);
     expect(required("/api/webhooks/github")).toEqual(["X-GitHub-Delivery", "X-Hub-Signature-256"]);
@@ -128,13 +165,18 @@ describe("query parameters", () => {
   const withQuery = () => ops.filter((o) => params(o, "query").length > 0);
   // Opaque tokens (a cursor is only valid as the server's own nextCursor) are not drawn from their schema.
   const drawn = (o: OperationDoc) => params(o, "query").filter((p) => !(o.path === "/api/posts" && p.name === "cursor"));
-  const get = (o: OperationDoc, q: Record<string, string>) => w.fetch(`${o.path}?${new URLSearchParams(q)}`, { method: o.method, headers: { authorization: alice } });
+  const get = (o: OperationDoc, q: Record<string, string>) =>
+    w.fetch(`${o.path}?${new URLSearchParams(q)}`, { method: o.method, headers: { authorization: alice } });
 
   it("values inside the documented bounds are accepted", async () => {
     expect(withQuery().map((o) => `${o.method} ${o.path}`)).toContain("GET /api/posts");
     for (const o of withQuery()) {
-      const required = drawn(o).filter((p) => p.required).map((p) => p.name);
-      const query = fc.record(Object.fromEntries(drawn(o).map((p) => [p.name, paramValues(p.schema).map(String)])), { requiredKeys: required });
+      const required = drawn(o)
+        .filter((p) => p.required)
+        .map((p) => p.name);
+      const query = fc.record(Object.fromEntries(drawn(o).map((p) => [p.name, paramValues(p.schema).map(String)])), {
+        requiredKeys: required,
+      });
       await fc.assert(
         fc.asyncProperty(query, async (q) => {
           const res = await get(o, q as Record<string, string>);
@@ -150,10 +192,18 @@ describe("query parameters", () => {
     const named: string[] = [];
     for (const o of withQuery()) {
       // A valid value of every required parameter, so that only the one under test is wrong.
-      const base = Object.fromEntries(drawn(o).filter((p) => p.required).map((p) => [p.name, String(fc.sample(paramValues(p.schema), { seed: SEED, numRuns: 1 })[0])]));
+      const base = Object.fromEntries(
+        drawn(o)
+          .filter((p) => p.required)
+          .map((p) => [p.name, String(fc.sample(paramValues(p.schema), { seed: SEED, numRuns: 1 })[0])]),
+      );
       const cases = [
-        ...drawn(o).flatMap((p) => outside(p.schema, "string").map((c) => ({ name: p.name, what: c.what, query: { ...base, [p.name]: String(c.value) } }))),
-        ...drawn(o).filter((p) => p.required).map((p) => ({ name: p.name, what: "required", query: Object.fromEntries(Object.entries(base).filter(([k]) => k !== p.name)) })),
+        ...drawn(o).flatMap((p) =>
+          outside(p.schema, "string").map((c) => ({ name: p.name, what: c.what, query: { ...base, [p.name]: String(c.value) } })),
+        ),
+        ...drawn(o)
+          .filter((p) => p.required)
+          .map((p) => ({ name: p.name, what: "required", query: Object.fromEntries(Object.entries(base).filter(([k]) => k !== p.name)) })),
       ];
       for (const c of cases) {
         named.push(`${o.path} ${c.name}=${c.query[c.name] ?? "(missing)"}`);
@@ -163,7 +213,9 @@ describe("query parameters", () => {
       }
     }
     // The cases the issue lists are among the derived ones.
-    expect(named).toEqual(expect.arrayContaining(["/api/posts limit=0", "/api/posts limit=101", "/api/posts page=0", "/api/posts page=1000001"]));
+    expect(named).toEqual(
+      expect.arrayContaining(["/api/posts limit=0", "/api/posts limit=101", "/api/posts page=0", "/api/posts page=1000001"]),
+    );
   });
 
   it("page together with cursor is a 400, as documented", async () => {
@@ -178,7 +230,15 @@ describe("query parameters", () => {
  * operation needs (a token, its own post), success; elsewhere (a key or upload id no one
  * created) any documented answer except the validation refusals.
  */
-const MUST_SUCCEED = ["GET /api/posts", "POST /api/posts", "PUT /api/posts/{id}", "PATCH /api/posts/{id}", "POST /api/chat", "POST /api/uploads", "POST /api/dev/token"];
+const MUST_SUCCEED = [
+  "GET /api/posts",
+  "POST /api/posts",
+  "PUT /api/posts/{id}",
+  "PATCH /api/posts/{id}",
+  "POST /api/chat",
+  "POST /api/uploads",
+  "POST /api/dev/token",
+];
 function accepted(o: OperationDoc, status: number): boolean {
   if (MUST_SUCCEED.includes(`${o.method} ${o.path}`)) return status >= 200 && status < 300;
   return status in o.responses && ![400, 413, 415].includes(status) && status < 500;
@@ -203,7 +263,10 @@ describe("JSON request bodies", () => {
             const res = await w.fetch(t.url, { method: o.method, headers: { ...t.headers, ...headers }, body: JSON.stringify(body) });
             const text = await res.text();
             // Confirming an upload needs the object in the store first: a 404 is its documented answer here.
-            expect(accepted(o, res.status), `${o.method} ${o.path} ${JSON.stringify(body).slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`).toBe(true);
+            expect(
+              accepted(o, res.status),
+              `${o.method} ${o.path} ${JSON.stringify(body).slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`,
+            ).toBe(true);
           }),
           { seed: SEED, numRuns: RUNS },
         );
@@ -232,7 +295,14 @@ describe("JSON request bodies", () => {
         }
       }
     }
-    expect(named).toEqual(expect.arrayContaining(["PATCH /api/posts/{id} minProperties 1", "POST /api/uploads size: maximum 104857600", "POST /api/uploads contentType: enum [\"image/png\",\"image/jpeg\",\"image/webp\",\"image/gif\",\"application/pdf\",\"text/plain\"]", "POST /api/dev/token sub: pattern ^[A-Za-z0-9._:@-]{1,128}$"]));
+    expect(named).toEqual(
+      expect.arrayContaining([
+        "PATCH /api/posts/{id} minProperties 1",
+        "POST /api/uploads size: maximum 104857600",
+        'POST /api/uploads contentType: enum ["image/png","image/jpeg","image/webp","image/gif","application/pdf","text/plain"]',
+        "POST /api/dev/token sub: pattern ^[A-Za-z0-9._:@-]{1,128}$",
+      ]),
+    );
   });
 
   it("an Idempotency-Key outside its pattern or length is a 400 and creates nothing", async () => {
@@ -241,7 +311,11 @@ describe("JSON request bodies", () => {
     expect(cases.map((c) => c.what)).toEqual(expect.arrayContaining(["maxLength 255"]));
     for (const c of cases) {
       const before = await tableCounts(w);
-      const res = await w.fetch("/api/posts", { method: "POST", headers: { ...target(op("POST", "/api/posts")).headers, "idempotency-key": String(c.value) }, body: JSON.stringify({ title: "t", content: "c" }) });
+      const res = await w.fetch("/api/posts", {
+        method: "POST",
+        headers: { ...target(op("POST", "/api/posts")).headers, "idempotency-key": String(c.value) },
+        body: JSON.stringify({ title: "t", content: "c" }),
+      });
       expect(res.status, c.what).toBe(400);
       await problem(res);
       expect(await tableCounts(w)).toEqual(before);
@@ -265,20 +339,36 @@ describe("webhooks", () => {
     },
     "/api/webhooks/standard": (body, id) => {
       const t = now();
-      return { "webhook-id": id, "webhook-timestamp": t, "webhook-signature": `v1,${hmac(STANDARD_KEY, `${id}.${t}.${body}`).digest("base64")}` };
+      return {
+        "webhook-id": id,
+        "webhook-timestamp": t,
+        "webhook-signature": `v1,${hmac(STANDARD_KEY, `${id}.${t}.${body}`).digest("base64")}`,
+      };
     },
-    "/api/webhooks/github": (body, id) => ({ "X-GitHub-Delivery": id, "X-Hub-Signature-256": `sha256=${hmac(GITHUB, body).digest("hex")}`, "X-GitHub-Event": "ping" }),
+    "/api/webhooks/github": (body, id) => ({
+      "X-GitHub-Delivery": id,
+      "X-Hub-Signature-256": `sha256=${hmac(GITHUB, body).digest("hex")}`,
+      "X-GitHub-Event": "ping",
+    }),
   };
   const hooks = () => ops.filter((o) => o.path.startsWith("/api/webhooks/"));
 
   it("a signed payload of the documented shape is received", async () => {
-    expect(hooks().map((o) => o.path).sort()).toEqual(Object.keys(signed).sort());
+    expect(
+      hooks()
+        .map((o) => o.path)
+        .sort(),
+    ).toEqual(Object.keys(signed).sort());
     for (const o of hooks()) {
       const schema = o.requestBody!.content["application/json"]!.schema;
       await fc.assert(
         fc.asyncProperty(bodyCases(schema)[0]!.arb, fc.uuid(), async (payload, id) => {
           const body = JSON.stringify(payload);
-          const res = await w.fetch(o.path, { method: "POST", headers: { "content-type": "application/json", ...signed[o.path]!(body, id) }, body });
+          const res = await w.fetch(o.path, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...signed[o.path]!(body, id) },
+            body,
+          });
           expect(res.status, `${o.path} ${body.slice(0, 200)} → ${await res.clone().text()}`).toBe(200);
           await res.arrayBuffer();
         }),

@@ -56,7 +56,9 @@ export interface OpenApiDoc {
 }
 
 export function operationsOf(doc: OpenApiDoc): OperationDoc[] {
-  return Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })));
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })),
+  );
 }
 
 export const needsAuth = (op: OperationDoc) => op.security.length > 0 && !op.security.some((s) => Object.keys(s).length === 0);
@@ -93,14 +95,24 @@ export function valid(s: Schema): fc.Arbitrary<unknown> {
     case "boolean":
       return fc.boolean();
     case "array":
-      return fc.array(s.items ? valid(s.items) : fc.jsonValue(), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 5, (s.minItems ?? 0) + 5) });
+      return fc.array(s.items ? valid(s.items) : fc.jsonValue(), {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.min(s.maxItems ?? 5, (s.minItems ?? 0) + 5),
+      });
     case "object": {
       const props = s.properties ?? {};
       const required = new Set(s.required ?? []);
       const model = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, valid(v)]));
       const known = fc.record(model, { requiredKeys: [...required] });
       // Open objects get a few extra members under names no schema gives a meaning to.
-      const extra = s.additionalProperties === false ? fc.constant({}) : fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).map((k) => `x_${k}`), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+      const extra =
+        s.additionalProperties === false
+          ? fc.constant({})
+          : fc.dictionary(
+              fc.string({ minLength: 1, maxLength: 8 }).map((k) => `x_${k}`),
+              fc.jsonValue({ maxDepth: 2 }),
+              { maxKeys: 3 },
+            );
       return fc
         .tuple(known, extra)
         .map(([k, e]) => ({ ...e, ...k }) as Record<string, unknown>)
@@ -164,7 +176,10 @@ export function violations(s: Schema): Violation[] {
         what: `${name}: ${o.what}`,
         apply: (v) => {
           const current = v[name];
-          const value = o.value === "repeat-first-item" ? Array.from({ length: p.maxItems! + 1 }, () => (Array.isArray(current) ? current[0] : null)) : o.value;
+          const value =
+            o.value === "repeat-first-item"
+              ? Array.from({ length: p.maxItems! + 1 }, () => (Array.isArray(current) ? current[0] : null))
+              : o.value;
           return { ...v, [name]: value };
         },
       });

@@ -14,7 +14,9 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       throw noRouteMatches(c.url.pathname);
     }
     // The body is optional: without one, the token is for "demo-user".
-    const { sub } = c.request.headers.has("content-type") ? await parseJson(c.request, devTokenRequest, c.config.maxJsonBytes) : { sub: "demo-user" };
+    const { sub } = c.request.headers.has("content-type")
+      ? await parseJson(c.request, devTokenRequest, c.config.maxJsonBytes)
+      : { sub: "demo-user" };
     return json(await signDevToken(c.config.auth.secret, sub), { status: 201 });
   },
 });
