@@ -149,7 +149,12 @@ export const medianOfRuns = (rs) => ({
 // ---------------------------------------------------------------------------------------------
 // Servers
 
-/** The two servers: Routeflare's built Worker (wrangler.toml) and the Hono yardstick (bench/hono). */
+/**
+ * The two servers: Routeflare's built Worker (wrangler.toml) and the Hono yardstick (bench/hono).
+ * Routeflare runs with its rate limits on (the default), so load that should not be limited
+ * spreads its client IPs (`spreadIpsScript`); scenarios that load one user on purpose (writes,
+ * chat, uploads) use `withVars(server, ["RATE_LIMITS:off"])`, the switch meant for load tests.
+ */
 export function createServers() {
   return {
     routeflare: {
@@ -161,6 +166,29 @@ export function createServers() {
     },
     hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(out, "state-hono"), vars: [] },
   };
+}
+
+/**
+ * A wrk script that sends every request from another client IP (`CF-Connecting-IP`, which
+ * wrangler's local server keeps when the client sends it, as Cloudflare's edge would set it), so
+ * that the load itself stays under the per-IP limit. Give it to every server in a comparison:
+ * the per-request Lua costs wrk, not the server, but equally for all.
+ */
+export function spreadIpsScript() {
+  const file = join(out, "spread-ips.lua");
+  writeFileSync(
+    file,
+    [
+      "local n = 0",
+      "request = function()",
+      "  n = n + 1",
+      '  wrk.headers["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)',
+      "  return wrk.format()",
+      "end",
+      "",
+    ].join("\n"),
+  );
+  return file;
 }
 
 /** A variant of a server with extra `--var NAME:value` pairs (same port, same state). */

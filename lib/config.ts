@@ -67,6 +67,8 @@ export interface Config {
   logLevel: LogLevel;
   /** `/api/*` is dispatched straight to the route modules (false: through Next's pipeline). */
   leanPath: boolean;
+  /** Rate limits are enforced (RATE_LIMITS is anything but "off"). */
+  rateLimits: boolean;
   auth: {
     /** HS256 secret; the built-in dev secret in development when none is set. */
     secret: string | undefined;
@@ -168,6 +170,8 @@ export function resolveConfig(env: Env): Config {
     maxJsonBytes: positiveInt(env.MAX_JSON_BYTES, 1024 * 1024),
     logLevel: level && LOG_LEVELS.includes(level) ? level : "info",
     leanPath: str(env.ROUTEFLARE_LEAN_PATH) !== "false",
+    // Only an explicit "off" disables them: a typo must not silently remove the limits.
+    rateLimits: str(env.RATE_LIMITS)?.toLowerCase() !== "off",
     auth: {
       secret: str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
       usesDevSecret: development && str(env.AUTH_SECRET) === undefined,

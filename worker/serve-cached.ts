@@ -29,7 +29,9 @@ import { ifNoneMatchHits } from "../lib/http/conditional";
 import { HttpError, problemResponse } from "../lib/http/problem";
 import { requestIdFor } from "../lib/http/request-id";
 import { clientBookmark } from "../lib/db/session";
-import { methodGate, runtimeFor, stampResponse, type Method } from "../lib/http/route";
+import { methodGate, type Method } from "../lib/http/methods";
+import { stampResponse } from "../lib/http/response-headers";
+import { runtimeFor } from "../lib/http/runtime";
 
 const METHODS: readonly Method[] = ["GET", "HEAD", "OPTIONS"];
 
@@ -53,14 +55,24 @@ export async function serveCached(request: Request, env: Env, next: (request: Re
   const method = request.method.toUpperCase();
 
   let response: Response;
+  let rateLimitPolicy: string | null = null;
   try {
-    response = methodGate(request, method, METHODS, rt) ?? (await fromNext(request, method, requestId, next));
+    response = methodGate(request, method, METHODS, rt) ?? (await limitThenFetch());
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     response = problemResponse(err.status, err.init, requestId);
   }
   // The copy has no D1 session of its own: the client's bookmark is still the newest it knows.
-  return stampResponse(response, request, requestId, rt, clientBookmark(request));
+  response = stampResponse(response, { request, requestId, rt, bookmark: clientBookmark(request) });
+  if (rateLimitPolicy) response.headers.set("ratelimit-policy", rateLimitPolicy);
+  return response;
+
+  // Cached reads count like every other read (lib/http/rate-limit.ts); a 429 is thrown first.
+  async function limitThenFetch() {
+    let user: Promise<{ id: string } | null> | undefined;
+    rateLimitPolicy = await rt.limiter.check({ request, method, route: undefined, user: () => (user ??= rt.auth.authenticate(request)) });
+    return fromNext(request, method, requestId, next);
+  }
 }
 
 async function fromNext(request: Request, method: string, requestId: string, next: (request: Request) => Promise<Response>): Promise<Response> {

@@ -1,6 +1,8 @@
 // Reads, Routeflare vs the Hono yardstick: one post by id and a 20-row list, servers alternated
-// (A B A B …) for `rounds` rounds; medians and the Routeflare/Hono ratios.
-import { medianOfRuns, start, stop } from "../harness.mjs";
+// (A B A B …) for `rounds` rounds; medians and the Routeflare/Hono ratios. Routeflare's rate
+// limits are on; every request comes from another client IP, for both servers (see
+// spreadIpsScript), so the load is not limited. Their cost, on vs off: the rate-limits scenario.
+import { medianOfRuns, spreadIpsScript, start, stop } from "../harness.mjs";
 
 export const name = "read";
 
@@ -14,13 +16,14 @@ export async function run(ctx) {
     ["GET /api/posts/<id>", (s) => `/api/posts/${ids.get(s)}`],
     ["GET /api/posts?limit=20", () => "/api/posts?limit=20"],
   ];
+  const script = spreadIpsScript();
   await start(routeflare);
   await start(hono);
   const samples = {};
   for (let round = 0; round < ctx.opts.rounds; round++) {
     for (const [label, path] of routes) {
       for (const s of [routeflare, hono]) {
-        const r = ctx.measure(s, path(s));
+        const r = ctx.measure(s, path(s), { script });
         if (r.non2xx) throw new Error(`${s.name} ${label}: ${r.non2xx} non-2xx responses`);
         ((samples[label] ??= {})[s.name] ??= []).push(r);
       }

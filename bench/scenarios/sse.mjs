@@ -6,7 +6,8 @@ import { median, start, stop, withVars, workerdRssKiB } from "../harness.mjs";
 export const name = "sse";
 
 export async function run(ctx) {
-  const s = ctx.servers.routeflare;
+  // One user (or one IP) on purpose, far past its rate limit: measured with limits off.
+  const s = withVars(ctx.servers.routeflare, ["RATE_LIMITS:off"]);
   await ctx.anyState(s);
   await start(s);
   const one = async () => {

@@ -3,7 +3,7 @@
  * returns an SSE byte stream of `{ "response": "<text>" }` events. Not testable offline (the
  * binding always calls Cloudflare); it shares the SSE parsing the openai provider's tests cover.
  */
-import { openAIDeltas } from "./openai";
+import { sseDeltas } from "./sse-deltas";
 import { ChatProviderError, type ChatProvider } from "./types";
 
 export function workersAIProvider(ai: Ai | undefined, model: string): ChatProvider {
@@ -15,7 +15,7 @@ export function workersAIProvider(ai: Ai | undefined, model: string): ChatProvid
       const run = ai.run as unknown as (model: string, input: object, options?: object) => Promise<unknown>;
       const body = await run(model, { messages, stream: true }, { signal });
       if (!(body instanceof ReadableStream)) throw new ChatProviderError("Workers AI did not return a stream.");
-      yield* openAIDeltas(body as ReadableStream<Uint8Array>, (d) => (d as { response?: string }).response, signal);
+      yield* sseDeltas(body as ReadableStream<Uint8Array>, (d) => (d as { response?: string }).response, signal);
     },
   };
 }

@@ -38,6 +38,7 @@ export const DEFAULT_EXPOSE_HEADERS = [
   "x-request-id",
   "x-d1-bookmark",
   "Retry-After",
+  "RateLimit-Policy",
   "WWW-Authenticate",
 ] as const;
 

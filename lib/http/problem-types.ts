@@ -31,6 +31,7 @@ export const PROBLEM_TYPES = {
   "unsupported-media-type": { status: 415, summary: "The body is not `application/json`." },
   "idempotency-key-reused": { status: 422, summary: "The Idempotency-Key was used before with another body." },
   "upload-mismatch": { status: 422, summary: "The uploaded object does not match its declaration; it was deleted." },
+  "rate-limited": { status: 429, summary: "Over a rate-limit policy; retry after `Retry-After` seconds. Nothing was done." },
   internal: { status: 500, summary: "An unexpected failure; it was logged, the detail leaks nothing." },
   "webhook-processing-failed": { status: 500, summary: "The verified event could not be stored; the sender should retry." },
   "storage-unavailable": { status: 503, summary: "D1 or R2 is unavailable; retry after `Retry-After` seconds." },

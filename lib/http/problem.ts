@@ -29,6 +29,7 @@ const TITLES: Record<number, string> = {
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -79,3 +80,6 @@ export const notFound = (detail = "The requested resource does not exist.") =>
   new HttpError(404, { type: "not-found", detail });
 export const forbidden = (detail = "You are not allowed to do this.") =>
   new HttpError(403, { type: "forbidden", detail });
+
+/** The 404 for a path no API route serves (also for routes switched off, such as dev-only ones). */
+export const noRouteMatches = (pathname: string) => new HttpError(404, { type: "not-found", detail: `No API route matches ${pathname}.` });

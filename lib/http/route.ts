@@ -12,22 +12,33 @@
  * ```
  * Every method is exported: those the route lacks answer 405 with `Allow`, `OPTIONS` answers
  * the CORS preflight with the route's own methods, and `HEAD` runs `GET` without the body.
+ *
+ * Rate limits (lib/http/rate-limit.ts) are part of the declaration: every route is limited
+ * unless its options say `rateLimit: false`, and a route names the per-user policy its writes
+ * count against in one line:
+ * ```ts
+ * export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({ POST: createThing }, { rateLimit: "post-writes" });
+ * ```
  */
-import { createAuthenticator, unauthorized, type Authenticator, type User } from "../auth/jwt";
-import { getConfig, type Config, type Env } from "../config";
+import { unauthorized, type User } from "../auth/jwt";
+import type { Config, Env } from "../config";
 import { createDb, type Db } from "../db/client";
+import { withInjectedFaults } from "../db/faults";
 import { clientBookmark, openSession } from "../db/session";
 import { workerContextFor } from "./context";
-import { cacheControl } from "./cache-control";
-import { cors, type CorsPolicy } from "./cors";
-import { createLogger, serializeError, type Logger } from "./log";
-import { HttpError, problemResponse } from "./problem";
+import { errorResponse } from "./error-response";
+import type { Logger } from "./log";
+import { METHODS, methodGate, type Method } from "./methods";
+import { noRouteMatches } from "./problem";
+import type { RoutePolicyName } from "./rate-limit-policies";
 import { requestIdFor } from "./request-id";
-import { isStorageUnavailable } from "./storage-errors";
-import { withInjectedFaults } from "../db/faults";
+import { stampResponse } from "./response-headers";
+import { runtimeFor, type Runtime } from "./runtime";
 
-export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-export type Method = (typeof METHODS)[number];
+// Route modules import the wrapper and the JSON helper together.
+export { json } from "./json";
+export type { Method };
+
 type HandledMethod = Exclude<Method, "HEAD" | "OPTIONS">;
 
 export type Params = Record<string, string | string[]>;
@@ -57,51 +68,18 @@ export type RouteHandlers<P extends Params = Params> = Partial<Record<HandledMet
 /** The shape Next.js (and the Worker's lean path) calls. */
 export type NextRouteHandler = (request: Request, context: { params: Promise<Params> }) => Promise<Response>;
 
-/** Per-isolate state, resolved once per `env` object. */
-export interface Runtime {
-  config: Config;
-  cors: CorsPolicy;
-  auth: Authenticator;
-  log: Logger;
-}
-const runtimes = new WeakMap<object, Runtime>();
 
-export function runtimeFor(env: Env): Runtime {
-  let rt = runtimes.get(env);
-  if (!rt) {
-    const config = getConfig(env);
-    rt = {
-      config,
-      cors: cors({ origins: config.corsAllowedOrigins }),
-      auth: createAuthenticator({ auth: config.auth, development: config.development }),
-      log: createLogger(config.logLevel),
-    };
-    runtimes.set(env, rt);
-  }
-  return rt;
-}
-
-export function json(body: unknown, init: ResponseInit = {}): Response {
-  const headers = new Headers(init.headers);
-  if (!headers.has("content-type")) headers.set("content-type", "application/json");
-  return new Response(JSON.stringify(body), { ...init, headers });
-}
 
 const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
 
-function withHeaders(response: Response): Response {
-  // Responses built by fetch() or Response.redirect() have immutable headers.
-  try {
-    response.headers.set("x-content-type-options", "nosniff");
-    return response;
-  } catch {
-    const copy = new Response(response.body, response);
-    copy.headers.set("x-content-type-options", "nosniff");
-    return copy;
-  }
+
+/** What dispatch reports back to the frame besides the response. */
+interface DispatchState {
+  /** The `RateLimit-Policy` value for this request's response (also on errors), if limited. */
+  rateLimitPolicy: string | null;
 }
 
-type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Runtime) => Response | Promise<Response>;
+type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Runtime, state: DispatchState) => Response | Promise<Response>;
 
 /**
  * The per-request frame shared by every route: builds the context, runs `dispatch`, turns
@@ -155,57 +133,56 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       },
     };
 
+    const state: DispatchState = { rateLimitPolicy: null };
     let response: Response;
     try {
       c.params = ((await routeContext.params) ?? {}) as P;
-      response = await dispatch(c, method, rt);
+      response = await dispatch(c, method, rt, state);
     } catch (err) {
-      response = errorResponse(err, c, userId);
+      response = errorResponse(err, { requestId, log: c.log, userId });
     }
 
-    return stampResponse(response, request, requestId, rt, session?.getBookmark() ?? null);
+    response = stampResponse(response, { request, requestId, rt, bookmark: session?.getBookmark() ?? null });
+    if (state.rateLimitPolicy) response.headers.set("ratelimit-policy", state.rateLimitPolicy);
+    return response;
   };
 }
 
-/**
- * The headers every API response carries: nosniff, the request id, a Cache-Control (`api`
- * unless the handler chose one), CORS for this request's Origin, and the newest D1 bookmark.
- */
-export function stampResponse(response: Response, request: Request, requestId: string, rt: Runtime, bookmark: string | null): Response {
-  response = withHeaders(response);
-  const h = response.headers;
-  h.set("x-request-id", requestId);
-  if (!h.has("cache-control")) h.set("cache-control", cacheControl("api"));
-  rt.cors.decorate(request, h);
-  if (bookmark) h.set("x-d1-bookmark", bookmark);
-  return response;
-}
 
-/**
- * What a route answers for methods it does not handle itself: the CORS preflight (with `Allow`)
- * for OPTIONS, a 405 problem with `Allow` for anything else; null for a method in `allowed`.
- */
-export function methodGate(request: Request, method: string, allowed: readonly Method[], rt: Runtime): Response | null {
-  const allow = allowed.join(", ");
-  if (method === "OPTIONS") {
-    const response = rt.cors.preflight(request, allowed);
-    response.headers.set("allow", allow);
-    return response;
-  }
-  if ((allowed as readonly string[]).includes(method)) return null;
-  throw new HttpError(405, { type: "method-not-allowed", detail: `${method} is not supported here. Allowed: ${allow}.`, headers: { allow } });
-}
 
 function everyMethod(handle: NextRouteHandler): Record<Method, NextRouteHandler> {
   return Object.fromEntries(METHODS.map((m) => [m, handle])) as Record<Method, NextRouteHandler>;
 }
 
-export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P>): Record<Method, NextRouteHandler> {
+export interface RouteOptions {
+  /**
+   * The per-user rate-limit policy this route's writes (POST/PUT/PATCH/DELETE by an
+   * authenticated caller) count against; its other requests count against the `authenticated`
+   * or `anonymous` policy. `false`: never limited (webhook senders, health monitors).
+   * Default: limited, with no policy of its own.
+   */
+  rateLimit?: RoutePolicyName | false;
+}
+
+/**
+ * Counts the request against its rate-limit policy and records the `RateLimit-Policy` to send;
+ * a 429 is thrown before the handler runs (nothing read, written or streamed).
+ */
+async function limit(c: RequestContext<Params>, method: string, rt: Runtime, state: DispatchState, route: RoutePolicyName | undefined) {
+  state.rateLimitPolicy = await rt.limiter.check({ request: c.request, method, route, user: () => c.user() });
+}
+
+export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P>, options: RouteOptions = {}): Record<Method, NextRouteHandler> {
   const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => handlers[m]);
   const allowed: Method[] = METHODS.filter((m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)));
+  const limited = options.rateLimit !== false;
+  const routePolicy = options.rateLimit || undefined;
 
   return everyMethod(
-    wrap<P>(async (c, method, rt) => {
+    wrap<P>(async (c, method, rt, state) => {
+      // Before the method gate, so a 405 counts (and says so) too; a preflight never does. A
+      // method the route lacks never touches its own policy.
+      if (limited && method !== "OPTIONS") await limit(c, method, rt, state, allowed.includes(method as Method) ? routePolicy : undefined);
       const answered = methodGate(c.request, method, allowed, rt);
       if (answered) return answered;
       const handler = (method === "HEAD" ? handlers.GET : handlers[method as HandledMethod])!;
@@ -215,33 +192,14 @@ export function defineRoute<P extends Params = Params>(handlers: RouteHandlers<P
   );
 }
 
-/**
- * An HttpError is the answer it describes (logged when it carries a cause). Anything else
- * is logged in full and answered 503 + Retry-After when storage is unavailable (D1/R2 report a
- * transient failure), else 500; neither answer carries the error's text.
- */
-function errorResponse(err: unknown, c: RequestContext<Params>, userId: string | undefined): Response {
-  const log = userId ? c.log.with({ userId }) : c.log;
-  if (err instanceof HttpError) {
-    if (err.init.cause !== undefined) log.error("request failed", { status: err.status, type: err.init.type, error: serializeError(err.init.cause ?? err) });
-    return problemResponse(err.status, err.init, c.requestId);
-  }
-  log.error("request failed", { error: serializeError(err) });
-  if (isStorageUnavailable(err)) {
-    return problemResponse(
-      503,
-      { type: "storage-unavailable", detail: "Storage is temporarily unavailable; retry shortly.", headers: { "retry-after": "1" } },
-      c.requestId,
-    );
-  }
-  return problemResponse(500, { type: "internal", detail: "An unexpected error occurred; it has been logged." }, c.requestId);
-}
 
 /** Every method, OPTIONS included, answers 404: for the `/api/[...slug]` catch-all. */
 export function notFoundRoute(): Record<Method, NextRouteHandler> {
   return everyMethod(
-    wrap((c) => {
-      throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
+    wrap(async (c, method, rt, state) => {
+      // Probing unknown paths counts like any other request (a preflight does not).
+      if (method !== "OPTIONS") await limit(c, method, rt, state, undefined);
+      throw noRouteMatches(c.url.pathname);
     }),
   );
 }

@@ -8,7 +8,7 @@ import { getConfig, type Env } from "../config";
 import { openSession } from "../db/session";
 import { createDb } from "../db/client";
 import { createLogger, serializeError } from "../http/log";
-import { IDEMPOTENCY_PRUNE_BATCH, pruneIdempotencyKeys } from "../posts/posts";
+import { pruneIdempotencyKeys } from "../posts/posts";
 import { pruneUncompletedUploads } from "../uploads/cleanup";
 import { multipartStoreFor, objectStoreFor } from "../uploads/store";
 import { pruneWebhookEvents } from "../webhooks/retention";
@@ -27,12 +27,7 @@ export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<M
     // Deletes: start on the primary, like any write.
     const db = createDb(openSession(env.DB, { access: "write" }));
     const webhookEvents = await pruneWebhookEvents(db, config.webhooks.retentionDays, now);
-    let idempotencyKeys = 0;
-    for (;;) {
-      const n = await pruneIdempotencyKeys(db, now);
-      idempotencyKeys += n;
-      if (n < IDEMPOTENCY_PRUNE_BATCH) break;
-    }
+    const idempotencyKeys = await pruneIdempotencyKeys(db, { now });
     const multipart = await multipartStoreFor(env, config).catch(() => undefined);
     const uncompletedUploads = await pruneUncompletedUploads(db, { objects: await objectStoreFor(env, config), multipart }, { now });
     const result = { webhookEvents, idempotencyKeys, uncompletedUploads };

@@ -10,6 +10,8 @@ import { uploadOperations } from "../uploads/openapi";
 import { webhookOperations } from "../webhooks/openapi";
 import { serviceOperations } from "./service-operations";
 import type { Operation } from "./operation";
+import { policyHeader } from "../http/rate-limit-policies";
+import { rateLimitPolicies } from "./rate-limits";
 
 export const operations: readonly Operation[] = [...serviceOperations, ...statsOperations, ...postOperations, ...webhookOperations, ...chatOperations, ...uploadOperations];
 
@@ -37,23 +39,42 @@ function strip(schema: Record<string, unknown>) {
   return rest;
 }
 
+type ObjectSchema = { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+
+/** A schema's description belongs on the parameter (where tools show it), not inside its schema. */
+function parameter(name: string, where: "path" | "query" | "header", required: boolean, schema: Record<string, unknown>) {
+  const { description, ...rest } = schema;
+  return { name, in: where, required, ...(typeof description === "string" && { description }), schema: rest };
+}
+
 function parameters(op: Operation) {
   const out: unknown[] = [];
-  const add = (where: "path" | "query", schema: z.ZodType | undefined) => {
-    if (!schema) return;
-    const js = strip(jsonSchema(schema, "input")) as { properties?: Record<string, unknown>; required?: string[] };
-    for (const [name, s] of Object.entries(js.properties ?? {})) {
-      out.push({ name, in: where, required: where === "path" || (js.required ?? []).includes(name), schema: s });
-    }
-  };
-  add("path", op.pathParams);
-  add("query", op.query);
-  for (const [name, description] of Object.entries(op.headers ?? {})) out.push({ name, in: "header", required: false, description, schema: { type: "string" } });
+  if (op.pathParams) {
+    const js = strip(jsonSchema(op.pathParams, "input")) as ObjectSchema;
+    for (const [name, s] of Object.entries(js.properties ?? {})) out.push(parameter(name, "path", true, s));
+  }
+  if (op.query) {
+    // Query values arrive as strings and are decoded by the schema: the decoded type (output)
+    // is what a client sends (`limit=20` is the integer 20); whether it may be left out is the
+    // input side's business (a parameter with a default is optional).
+    const required = new Set((jsonSchema(op.query, "input") as ObjectSchema).required ?? []);
+    const js = jsonSchema(op.query, "output") as ObjectSchema;
+    for (const [name, s] of Object.entries(js.properties ?? {})) out.push(parameter(name, "query", required.has(name), s));
+  }
+  for (const [name, header] of Object.entries(op.headers ?? {})) {
+    const h = typeof header === "string" ? { description: header } : header;
+    const schema = h.schema ? strip(jsonSchema(h.schema, "input")) : { type: "string" };
+    out.push(parameter(name, "header", h.required ?? false, { description: h.description, ...schema }));
+  }
   return out;
 }
 
+/** `security: []` states outright that an operation takes no token (there is no document-wide default). */
+const SECURITY: Record<Operation["auth"], unknown[]> = { none: [], optional: [{}, { bearer: [] }], required: [{ bearer: [] }] };
+
 function operationObject(op: Operation) {
-  const problems = new Set([...(op.problems ?? []), 500, 503, ...(op.auth !== "none" ? [401] : []), ...(op.body ? [400, 413, 415] : [])]);
+  // Every operation can answer 405 (another method on its path; see Allow), 500 and 503.
+  const problems = new Set([...(op.problems ?? []), 405, 500, 503, ...(op.auth !== "none" ? [401] : []), ...(op.body ? [400, 413, 415] : [])]);
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(op.responses)) {
     responses[status] = {
@@ -66,17 +87,37 @@ function operationObject(op: Operation) {
   for (const status of [...problems].sort()) {
     responses[String(status)] ??= { $ref: `#/components/responses/Problem${status}` };
   }
+  const limits = rateLimitPolicies(op);
+  if (limits.length > 0) responses["429"] ??= rateLimited(limits);
   return {
     operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
     summary: op.summary,
     ...(op.description && { description: op.description }),
     tags: op.tags,
-    ...(op.auth === "required" && { security: [{ bearer: [] }] }),
-    ...(op.auth === "optional" && { security: [{}, { bearer: [] }] }),
+    security: SECURITY[op.auth],
     parameters: parameters(op),
-    ...(op.body && { requestBody: { required: true, content: { "application/json": { schema: strip(jsonSchema(op.body, "input")) } } } }),
-    ...(op.rawBody && { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.contentType]: { schema: { type: "string" } } } } }),
+    ...(op.body && { requestBody: { required: op.bodyRequired ?? true, content: { "application/json": { schema: strip(jsonSchema(op.body, "input")) } } } }),
+    ...(op.rawBody && {
+      requestBody: {
+        required: true,
+        description: op.rawBody.description,
+        content: { [op.rawBody.contentType]: { schema: op.rawBody.schema ? strip(jsonSchema(op.rawBody.schema, "input")) : { type: "string" } } },
+      },
+    }),
     responses,
+  };
+}
+
+/** The 429 of a rate-limited operation: which policies apply, and the headers it carries. */
+function rateLimited(policies: ReturnType<typeof rateLimitPolicies>) {
+  return {
+    description: `Rate limited (problem type \`rate-limited\`); nothing was done. Policies: ${policies.map((p) => `\`${policyHeader(p)}\``).join(", ")} (per user when authenticated, per client IP otherwise).`,
+    headers: {
+      "Retry-After": { description: "Seconds to wait before retrying (the policy's window).", schema: { type: "integer" } },
+      "RateLimit-Policy": { description: 'The policy that refused the request (IETF RateLimit header fields draft), e.g. `"chat";q=10;w=60`. Sent on every response of a limited operation.', schema: { type: "string" } },
+    },
+    content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+    "x-rate-limit-policies": policies,
   };
 }
 

@@ -15,6 +15,15 @@ export interface OperationResponse {
   headers?: Record<string, string>;
 }
 
+/** A request header: its description, and the schema the server validates it with, if any. */
+export interface HeaderParam {
+  description: string;
+  /** Documented as `{ type: "string" }` when absent. */
+  schema?: z.ZodType;
+  /** Leaving it out is refused (400). Default false. */
+  required?: boolean;
+}
+
 export interface Operation {
   method: HttpMethod;
   /** OpenAPI path template, e.g. /api/posts/{id}. */
@@ -24,12 +33,19 @@ export interface Operation {
   tags: string[];
   auth: "none" | "optional" | "required";
   pathParams?: z.ZodObject;
+  /**
+   * Query parameters as the server validates them. Each is documented by the type it decodes to
+   * (a digit string piped into an integer range is documented as that integer range).
+   */
   query?: z.ZodType;
-  /** Request headers the operation reads (name → description). */
-  headers?: Record<string, string>;
+  /** Request headers the operation reads (name → description, or a HeaderParam). */
+  headers?: Record<string, string | HeaderParam>;
+  /** The JSON body's validating schema (the same object the route passes to parseJson). */
   body?: z.ZodType;
-  /** Raw (non-JSON) request body, e.g. a signed webhook payload. */
-  rawBody?: { contentType: string; description: string };
+  /** False when the body may be left out altogether (default true). */
+  bodyRequired?: boolean;
+  /** Raw (non-JSON-parsed) request body, e.g. a signed webhook payload, verified on its bytes. */
+  rawBody?: { contentType: string; description: string; schema?: z.ZodType };
   responses: Record<number, OperationResponse>;
   /** Problem+json statuses besides the ones every operation can answer. */
   problems?: number[];

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { devTokenRequest } from "../auth/schemas";
 import type { Operation } from "./operation";
 
 const health = z.object({ status: z.enum(["ok", "error"]), db: z.enum(["ok", "error"]) });
@@ -26,7 +27,8 @@ export const serviceOperations: Operation[] = [
     summary: "Development only: a bearer token for the demo pages (404 unless ENVIRONMENT=development)",
     tags: ["development"],
     auth: "none",
-    body: z.strictObject({ sub: z.string().optional() }),
+    body: devTokenRequest,
+    bodyRequired: false,
     responses: { 201: { description: "A token", schema: z.object({ token: z.string(), sub: z.string(), expiresAt: z.string() }) } },
     problems: [404],
   },

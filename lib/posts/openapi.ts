@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { Operation } from "../openapi/operation";
-import { createPostInput, listPostsQuery, patchPostInput, post, postList, replacePostInput } from "./schemas";
+import { createPostInput, idempotencyKey, listPostsQuery, patchPostInput, post, postList, replacePostInput } from "./schemas";
 
 const id = z.object({ id: z.string().describe("Post id (opaque)") });
 const conditional = { "If-Match": "Write only if the post still has this ETag (else 412)" };
@@ -11,6 +11,7 @@ export const postOperations: Operation[] = [
     method: "get",
     path: "/api/posts",
     summary: "List published posts (or your drafts), newest first, keyset-paginated",
+    description: "Page with `cursor` (the previous page's `nextCursor`) or, for older clients, with `page`; sending both is a 400.",
     tags: ["posts"],
     auth: "optional",
     query: listPostsQuery,
@@ -23,7 +24,7 @@ export const postOperations: Operation[] = [
     summary: "Create a post (idempotent with Idempotency-Key)",
     tags: ["posts"],
     auth: "required",
-    headers: { "Idempotency-Key": "1-255 visible ASCII; replays the first response for 24 h" },
+    headers: { "Idempotency-Key": { description: "1-255 visible ASCII; replays the first response for 24 h (same key, other body: 422)", schema: idempotencyKey } },
     body: createPostInput,
     responses: { 201: { ...written, headers: { ...written.headers, Location: "/api/posts/<id>" } } },
     problems: [422],

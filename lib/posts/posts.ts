@@ -7,6 +7,7 @@ import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { prepareSelect } from "../db/prepared";
+import { pruneInBatches } from "../db/prune";
 import { sha256Hex } from "../encoding";
 import { idempotencyKeys, posts, type PostRow } from "../db/schema";
 import { cacheControl } from "../http/cache-control";
@@ -154,17 +155,12 @@ export async function createPost(db: Db, input: CreatePostInput, authorId: strin
   return { status: first.status, body: first.responseBody, postId: stored.id, etag: current ? etagOf(current) : "", replayed: true };
 }
 
-export const IDEMPOTENCY_PRUNE_BATCH = 500;
-
 /**
- * Removes up to one bounded batch of idempotency records older than 24 h (run after responding,
- * and in a loop by the daily maintenance job); returns how many went.
+ * Removes idempotency records older than 24 h, in batches of 500: one batch after a response
+ * (`maxBatches: 1`), all of them from the daily maintenance job. Returns how many went.
  */
-export async function pruneIdempotencyKeys(db: Db, now = Date.now()): Promise<number> {
-  const result = await db.run(
-    sql`DELETE FROM ${idempotencyKeys} WHERE rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${idempotencyKeys.createdAt} < ${now - IDEMPOTENCY_TTL_MS} LIMIT ${IDEMPOTENCY_PRUNE_BATCH})`,
-  );
-  return result.meta.changes ?? 0;
+export function pruneIdempotencyKeys(db: Db, { now = Date.now(), maxBatches }: { now?: number; maxBatches?: number } = {}): Promise<number> {
+  return pruneInBatches(db, { table: idempotencyKeys, where: lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS), batchSize: 500, maxBatches });
 }
 
 export interface PostWriteTarget {

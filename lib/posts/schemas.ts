@@ -4,7 +4,13 @@
  */
 import * as z from "zod";
 
-const title = z.string().trim().min(1, "Must be 1-200 characters.").max(200, "Must be 1-200 characters.");
+const title = z
+  .string()
+  .trim()
+  .min(1, "Must be 1-200 characters.")
+  .max(200, "Must be 1-200 characters.")
+  // What trim-then-min(1) means, for the OpenAPI document: not only whitespace.
+  .meta({ pattern: "\\S" });
 const content = z.string().min(1, "Must be 1-100000 characters.").max(100000, "Must be 1-100000 characters.");
 const published = z.boolean();
 
@@ -14,7 +20,9 @@ export const patchPostInput = z
   .strictObject({ title: title.optional(), content: content.optional(), published: published.optional() })
   .refine((v) => v.title !== undefined || v.content !== undefined || v.published !== undefined, {
     message: "Send at least one of title, content, published.",
-  });
+  })
+  // The refinement above, as JSON Schema says it (the OpenAPI document cannot run a refine).
+  .meta({ minProperties: 1 });
 
 export type CreatePostInput = z.output<typeof createPostInput>;
 export type PatchPostInput = z.output<typeof patchPostInput>;
@@ -26,12 +34,25 @@ const positiveIntString = (name: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `${name} must be from ${min} to ${max}.`).max(max, `${name} must be from ${min} to ${max}.`));
 
+/** The deepest offset page served (`page` is for older clients; keyset cursors have no bound). */
+export const MAX_PAGE = 1_000_000;
+
 export const listPostsQuery = z
   .object({
-    limit: positiveIntString("limit", 1, 100).default(20),
-    cursor: z.string().min(1, "cursor must not be empty.").max(512, "cursor is not valid.").optional(),
-    page: positiveIntString("page", 1, 1_000_000).optional(),
-    drafts: z.enum(["true", "false"], { error: 'drafts must be "true" or "false".' }).optional(),
+    limit: positiveIntString("limit", 1, 100).default(20).describe("Posts per page, 1-100 (default 20)."),
+    cursor: z
+      .string()
+      .min(1, "cursor must not be empty.")
+      .max(512, "cursor is not valid.")
+      .optional()
+      .describe("The previous page's nextCursor (opaque; anything else is a 400). Not together with page (400)."),
+    page: positiveIntString("page", 1, MAX_PAGE)
+      .optional()
+      .describe(`1-based offset page (1-${MAX_PAGE}), for older clients; echoed in the response. Not together with cursor (400).`),
+    drafts: z
+      .enum(["true", "false"], { error: 'drafts must be "true" or "false".' })
+      .optional()
+      .describe("true lists your own drafts instead of published posts (needs a bearer token, else 401)."),
   })
   .refine((q) => !(q.page !== undefined && q.cursor !== undefined), {
     message: "Use either page or cursor, not both.",
@@ -59,4 +80,8 @@ export const postList = z.object({
 });
 
 /** `Idempotency-Key` header: 1-255 visible ASCII characters. */
-export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, "Idempotency-Key must be 1-255 visible ASCII characters.");
+export const idempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, "Idempotency-Key must be 1-255 visible ASCII characters.")
+  // The length the pattern already enforces, spelled out for tools that do not read patterns.
+  .meta({ minLength: 1, maxLength: 255 });

@@ -1,11 +1,11 @@
 import * as z from "zod";
+import { resolveConfig, type Env } from "../config";
 import type { Operation } from "../openapi/operation";
 import {
   completedUpload,
   completeMultipartInput,
   completeUploadInput,
-  createMultipartDoc,
-  createUploadDoc,
+  createUploadInput,
   multipartCreated,
   multipartListing,
   multipartQuery,
@@ -14,14 +14,19 @@ import {
   signPartsInput,
 } from "./schemas";
 
+// The document is rendered at build time, with no deployment's vars: it shows the defaults.
+const defaults = resolveConfig({} as Env).uploads;
+
 export const uploadOperations: Operation[] = [
   {
     method: "post",
     path: "/api/uploads",
     summary: "Get a presigned PUT URL to upload one file straight to R2",
+    description:
+      "`contentType` and `size` are shown with the default limits; a deployment changes them with UPLOAD_ALLOWED_TYPES (comma-separated) and UPLOAD_MAX_BYTES.",
     tags: ["uploads"],
     auth: "required",
-    body: createUploadDoc,
+    body: createUploadInput({ allowedTypes: defaults.allowedTypes, maxBytes: defaults.maxBytes }),
     responses: { 201: { description: "Where and how to PUT the file (send exactly `headers`)", schema: presignedUpload } },
     problems: [503],
   },
@@ -53,7 +58,7 @@ export const uploadOperations: Operation[] = [
     summary: "Start a multipart upload (large files): the server chooses the part size",
     tags: ["uploads"],
     auth: "required",
-    body: createMultipartDoc,
+    body: createUploadInput({ allowedTypes: defaults.allowedTypes, maxBytes: defaults.multipartMaxBytes }),
     responses: { 201: { description: "The upload and its part layout", schema: multipartCreated } },
     problems: [503],
   },

@@ -1,25 +1,39 @@
 import * as z from "zod";
 
-export const createUploadInput = (allowedTypes: readonly string[], maxBytes: number) =>
+export interface UploadLimits {
+  allowedTypes: readonly string[];
+  /** The largest `size` accepted (single PUT or multipart). */
+  maxBytes: number;
+}
+
+const uploadInputs = new Map<string, ReturnType<typeof buildUploadInput>>();
+
+/**
+ * The body of `POST /api/uploads` and `POST /api/uploads/multipart` under these limits: the
+ * schema that validates requests and the one the OpenAPI document shows. Built once per
+ * distinct limits (a deployment has two), not per request.
+ */
+export function createUploadInput(limits: UploadLimits) {
+  const id = `${limits.maxBytes}\n${limits.allowedTypes.join("\n")}`;
+  let schema = uploadInputs.get(id);
+  if (!schema) uploadInputs.set(id, (schema = buildUploadInput(limits)));
+  return schema;
+}
+
+const buildUploadInput = ({ allowedTypes, maxBytes }: UploadLimits) =>
   z.strictObject({
     filename: z.string().min(1, "Must be 1-1024 characters.").max(1024, "Must be 1-1024 characters."),
+    // Case and surrounding spaces do not matter; the enum is what the OpenAPI document lists.
     contentType: z
-      .string()
-      .transform((s) => s.trim().toLowerCase())
-      .refine((t) => allowedTypes.includes(t), { message: `Must be one of: ${allowedTypes.join(", ")}.` }),
+      .preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(allowedTypes as [string, ...string[]], { error: `Must be one of: ${allowedTypes.join(", ")}.` }))
+      .describe("One of UPLOAD_ALLOWED_TYPES (configurable)"),
     size: z
       .number({ error: "Must be a whole number of bytes." })
       .int("Must be a whole number of bytes.")
       .min(1, `Must be from 1 to ${maxBytes} bytes.`)
-      .max(maxBytes, `Must be from 1 to ${maxBytes} bytes.`),
+      .max(maxBytes, `Must be from 1 to ${maxBytes} bytes.`)
+      .describe("Bytes, at most UPLOAD_MAX_BYTES (configurable)"),
   });
-
-/** The shape for documentation (the limits come from config at run time). */
-export const createUploadDoc = z.strictObject({
-  filename: z.string().min(1).max(1024),
-  contentType: z.string().describe("One of UPLOAD_ALLOWED_TYPES"),
-  size: z.number().int().min(1).describe("Bytes, at most UPLOAD_MAX_BYTES"),
-});
 
 export const completeUploadInput = z.strictObject({ key: z.string().min(1, "Required.").max(1024, "Too long.") });
 
@@ -46,12 +60,6 @@ const partNumber = z
   .int("Must be a whole number from 1 to 10000.")
   .min(1, "Must be a whole number from 1 to 10000.")
   .max(MULTIPART.maxParts, "Must be a whole number from 1 to 10000.");
-
-export const createMultipartDoc = z.strictObject({
-  filename: z.string().min(1).max(1024),
-  contentType: z.string().describe("One of UPLOAD_ALLOWED_TYPES"),
-  size: z.number().int().min(1).describe("Bytes, at most UPLOAD_MULTIPART_MAX_BYTES (default 5 GiB)"),
-});
 
 export const multipartCreated = z.object({
   key: z.string(),

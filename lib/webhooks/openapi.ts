@@ -1,30 +1,40 @@
 import * as z from "zod";
-import type { Operation } from "../openapi/operation";
+import type { HeaderParam, Operation } from "../openapi/operation";
 
 const received = z.object({ received: z.literal(true), duplicate: z.literal(true).optional() });
 
-const webhook = (path: string, summary: string, headers: Record<string, string>): Operation => ({
+/** The payload is verified on its raw bytes, then must parse as a JSON object (else 400). */
+const payload = z.looseObject({}).describe("The sender's event, a JSON object");
+/** A Stripe event needs its id (the dedupe key) and type; handled types need their own fields. */
+const stripeEvent = z
+  .looseObject({ id: z.string().min(1).max(255), type: z.string().min(1).max(255) })
+  .describe("A Stripe event object; the handled types also need `created` and `data.object`");
+
+/** A header the scheme cannot do without: leaving it out is a 400. */
+const required = (description: string): HeaderParam => ({ description, required: true });
+
+const webhook = (path: string, summary: string, headers: Record<string, string | HeaderParam>, body: z.ZodType = payload): Operation => ({
   method: "post",
   path,
   summary,
   tags: ["webhooks"],
   auth: "none",
   headers,
-  rawBody: { contentType: "application/json", description: "The sender's payload, verified on its raw bytes (at most 1 MiB)" },
+  rawBody: { contentType: "application/json", description: "The sender's payload, verified on its raw bytes (at most 1 MiB)", schema: body },
   responses: { 200: { description: "Recorded (or a duplicate of a recorded event)", schema: received } },
   problems: [400, 413],
 });
 
 export const webhookOperations: Operation[] = [
-  webhook("/api/webhooks/stripe", "Stripe events (Stripe-Signature, HMAC-SHA256, ±300 s)", { "Stripe-Signature": "t=<unix>,v1=<hex>[,v1=…]" }),
+  webhook("/api/webhooks/stripe", "Stripe events (Stripe-Signature, HMAC-SHA256, ±300 s)", { "Stripe-Signature": required("t=<unix>,v1=<hex>[,v1=…]") }, stripeEvent),
   webhook("/api/webhooks/standard", "Standard Webhooks (webhook-id / -timestamp / -signature)", {
-    "webhook-id": "Event id (dedupe key)",
-    "webhook-timestamp": "Unix seconds (±5 min)",
-    "webhook-signature": "Space-separated v1,<base64> entries",
+    "webhook-id": required("Event id (dedupe key), 1-255 visible ASCII"),
+    "webhook-timestamp": required("Unix seconds (±5 min)"),
+    "webhook-signature": required("Space-separated v1,<base64> entries"),
   }),
   webhook("/api/webhooks/github", "GitHub deliveries (X-Hub-Signature-256)", {
-    "X-Hub-Signature-256": "sha256=<hex>",
-    "X-GitHub-Delivery": "Delivery id (dedupe key)",
+    "X-Hub-Signature-256": required("sha256=<hex>"),
+    "X-GitHub-Delivery": required("Delivery id (dedupe key), 1-255 visible ASCII"),
     "X-GitHub-Event": "Event name",
   }),
 ];

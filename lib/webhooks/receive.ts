@@ -17,7 +17,7 @@
 import { json, type RequestContext } from "../http/route";
 import { sha256HexOfBytes } from "../encoding";
 import { readBodyBytes } from "../http/body";
-import { serializeError } from "../http/log";
+import { serializeError, type Logger } from "../http/log";
 import { HttpError } from "../http/problem";
 import type { VerifiedEvent, WebhookEndpoint } from "./define-endpoint";
 import { recordEvent } from "./record";
@@ -39,6 +39,12 @@ function parseObject(body: Uint8Array): Record<string, unknown> {
     throw new WebhookRejection("payload-not-json-object", "The signature is valid but the body is not a JSON object.");
   }
   return value as Record<string, unknown>;
+}
+
+/** A refused delivery: one warn line, and a 400 problem typed by the check that refused it. */
+function rejected(err: WebhookRejection, log: Logger, fields: Record<string, unknown> = {}): HttpError {
+  log.warn("webhook rejected", { check: err.check, detail: err.message, ...fields });
+  return new HttpError(400, { type: `webhook-${err.check}`, title: "Webhook rejected", detail: err.message, errors: err.errors });
 }
 
 export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoint): Promise<Response> {
@@ -65,8 +71,7 @@ export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoin
     if (endpoint.dedupeByBody) bodySha256 = await sha256HexOfBytes(body);
   } catch (err) {
     if (err instanceof WebhookRejection) {
-      log.warn("webhook rejected", { check: err.check, detail: err.message });
-      throw new HttpError(400, { type: `webhook-${err.check}`, title: "Webhook rejected", detail: err.message, errors: err.errors });
+      throw rejected(err, log);
     }
     if (err instanceof HttpError) {
       log.warn("webhook rejected", { check: err.init.type, status: err.status, contentLength: c.request.headers.get("content-length") });
@@ -96,8 +101,7 @@ export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoin
     );
   } catch (err) {
     if (err instanceof WebhookRejection) {
-      log.warn("webhook rejected", { check: err.check, detail: err.message, eventId: event.id, type: event.type });
-      throw new HttpError(400, { type: `webhook-${err.check}`, title: "Webhook rejected", detail: err.message, errors: err.errors });
+      throw rejected(err, log, { eventId: event.id, type: event.type });
     }
     log.error("webhook processing failed; nothing was recorded, the sender's retry will process it", {
       eventId: event.id,

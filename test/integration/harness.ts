@@ -51,7 +51,9 @@ export function useWorker(options: HarnessOptions = {}): Harness {
         {
           configPath: "./wrangler.toml",
           prebuiltWorkerDir: "./dist",
-          vars: { ENVIRONMENT: "development", LOG_LEVEL: "info", ...vars },
+          // Rate limits are off unless a file turns them on (rate-limits*.test.ts): the other
+          // files send hundreds of requests from one IP and one user on purpose.
+          vars: { ENVIRONMENT: "development", LOG_LEVEL: "info", RATE_LIMITS: "off", ...vars },
           secrets: { ...(!options.devSecret && { AUTH_SECRET }), ...options.secrets },
         },
       ],

@@ -156,7 +156,7 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
     expect(res.headers.get("vary")).toContain("Origin");
     const exposed = res.headers.get("access-control-expose-headers")!.toLowerCase();
-    for (const h of ["etag", "location", "x-request-id", "x-d1-bookmark", "retry-after"]) expect(exposed).toContain(h);
+    for (const h of ["etag", "location", "x-request-id", "x-d1-bookmark", "retry-after", "ratelimit-policy"]) expect(exposed).toContain(h);
     expect(res.headers.has("access-control-allow-credentials")).toBe(false);
   });
 

@@ -10,7 +10,7 @@ describe("cors", () => {
     policy.decorate(req("https://app.example.com"), h);
     expect(h.get("access-control-allow-origin")).toBe("https://app.example.com");
     expect(h.get("vary")).toBe("Origin");
-    for (const name of ["ETag", "Location", "x-request-id", "x-d1-bookmark", "Retry-After"]) {
+    for (const name of ["ETag", "Location", "x-request-id", "x-d1-bookmark", "Retry-After", "RateLimit-Policy"]) {
       expect(h.get("access-control-expose-headers")).toContain(name);
     }
     expect(h.has("access-control-allow-credentials")).toBe(false);

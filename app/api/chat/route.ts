@@ -28,4 +28,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       },
     );
   },
-});
+}, { rateLimit: "chat" });

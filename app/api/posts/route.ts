@@ -19,7 +19,7 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const key = keyHeader === null ? undefined : validate(idempotencyKey, keyHeader, "Idempotency-Key header");
     const input = await parseJson(c.request, createPostInput, c.config.maxJsonBytes);
     const result = await createPost(c.db(), input, user.id, key);
-    if (key !== undefined && !result.replayed) c.waitUntil(pruneIdempotencyKeys(c.db()).catch(() => {}));
+    if (key !== undefined && !result.replayed) c.waitUntil(pruneIdempotencyKeys(c.db(), { maxBatches: 1 }).catch(() => {}));
     return new Response(result.body, {
       status: result.status,
       headers: {
@@ -30,4 +30,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
       },
     });
   },
-});
+}, { rateLimit: "post-writes" });

@@ -1,4 +1,4 @@
-import { HttpError } from "@/lib/http/problem";
+import { HttpError, noRouteMatches } from "@/lib/http/problem";
 import { defineRoute, type Handler, type RequestContext } from "@/lib/http/route";
 import * as s3 from "@/lib/uploads/dev-s3";
 import { bucketFor } from "@/lib/uploads/store";
@@ -12,7 +12,7 @@ type S3Method = "PUT" | "GET" | "POST" | "DELETE";
  * operation is chosen like S3 does, by method and query: `?uploads`, `?uploadId`, `?partNumber`.
  */
 async function operation(method: S3Method, c: RequestContext<Params>): Promise<Response> {
-  if (!devEndpointEnabled(c.config)) throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
+  if (!devEndpointEnabled(c.config)) throw noRouteMatches(c.url.pathname);
   const key = s3.devObjectKey(c.params.path, c.config.uploads.r2.bucketName);
   await s3.verifyPresignedRequest(c.request, c.url, { credentials: await devCredentials(c.config) });
   const bucket = bucketFor(c.env, c.config);
@@ -50,9 +50,9 @@ const endpoint =
     }
   };
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({
-  PUT: endpoint("PUT"),
-  GET: endpoint("GET"),
-  POST: endpoint("POST"),
-  DELETE: endpoint("DELETE"),
-});
+// Not rate limited: it stands in for the object store (R2 limits nothing per client either), and
+// a multipart upload sends its parts here by the hundred.
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>(
+  { PUT: endpoint("PUT"), GET: endpoint("GET"), POST: endpoint("POST"), DELETE: endpoint("DELETE") },
+  { rateLimit: false },
+);

@@ -1,12 +1,8 @@
-import * as z from "zod";
 import { signDevToken } from "@/lib/auth/dev-token";
+import { devTokenRequest } from "@/lib/auth/schemas";
 import { parseJson } from "@/lib/http/body";
-import { HttpError } from "@/lib/http/problem";
+import { noRouteMatches } from "@/lib/http/problem";
 import { defineRoute, json } from "@/lib/http/route";
-
-const devTokenRequest = z.strictObject({
-  sub: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, "sub must be 1-128 characters of [A-Za-z0-9._:@-].").default("demo-user"),
-});
 
 // Lets the demo pages get a token by themselves, and exists only while the Worker signs tokens
 // with its public built-in development secret (ENVIRONMENT=development and no AUTH_SECRET): such
@@ -15,7 +11,7 @@ const devTokenRequest = z.strictObject({
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: async (c) => {
     if (!c.config.auth.usesDevSecret || !c.config.auth.secret) {
-      throw new HttpError(404, { type: "not-found", detail: `No API route matches ${c.url.pathname}.` });
+      throw noRouteMatches(c.url.pathname);
     }
     // The body is optional: without one, the token is for "demo-user".
     const { sub } = c.request.headers.has("content-type") ? await parseJson(c.request, devTokenRequest, c.config.maxJsonBytes) : { sub: "demo-user" };

@@ -32,4 +32,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id
     await deletePost(c.db(), c.d1(), { id: c.params.id, userId: user.id, ifMatch: c.request.headers.get("if-match") });
     return new Response(null, { status: 204 });
   },
-});
+}, { rateLimit: "post-writes" });

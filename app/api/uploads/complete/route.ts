@@ -11,4 +11,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const store = await objectStoreFor(c.env, c.config);
     return json(await completeUpload(c.db(), store, { ownerId: user.id, key }));
   },
-});
+}, { rateLimit: "uploads" });

@@ -9,7 +9,7 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: async (c) => {
     const user = await c.requireUser();
     const { allowedTypes, multipartMaxBytes } = c.config.uploads;
-    const input = await parseJson(c.request, createUploadInput(allowedTypes, multipartMaxBytes), c.config.maxJsonBytes);
+    const input = await parseJson(c.request, createUploadInput({ allowedTypes, maxBytes: multipartMaxBytes }), c.config.maxJsonBytes);
     const store = await multipartStoreFor(c.env, c.config);
     return json(await createMultipartUpload(c.db(), store, { ownerId: user.id, input }), { status: 201 });
   },

@@ -1,0 +1,37 @@
+/**
+ * What every request of an isolate shares: configuration, the CORS policy, the JWT verifier,
+ * the logger and the rate limiter, resolved once per `env` object (an isolate sees the same
+ * object on every request), so the per-request cost is one WeakMap lookup.
+ */
+import { createAuthenticator, type Authenticator } from "../auth/jwt";
+import { getConfig, type Config, type Env } from "../config";
+import { cors, type CorsPolicy } from "./cors";
+import { createLogger, type Logger } from "./log";
+import { rateLimit, type RateLimiter } from "./rate-limit";
+
+/** Per-isolate state, resolved once per `env` object. */
+export interface Runtime {
+  config: Config;
+  cors: CorsPolicy;
+  auth: Authenticator;
+  log: Logger;
+  limiter: RateLimiter;
+}
+const runtimes = new WeakMap<object, Runtime>();
+
+export function runtimeFor(env: Env): Runtime {
+  let rt = runtimes.get(env);
+  if (!rt) {
+    const config = getConfig(env);
+    const log = createLogger(config.logLevel);
+    rt = {
+      config,
+      cors: cors({ origins: config.corsAllowedOrigins }),
+      auth: createAuthenticator({ auth: config.auth, development: config.development }),
+      log,
+      limiter: rateLimit({ enabled: config.rateLimits, bindings: env, log }),
+    };
+    runtimes.set(env, rt);
+  }
+  return rt;
+}
