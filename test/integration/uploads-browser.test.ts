@@ -1,7 +1,7 @@
 /** The uploads demo page in a real browser: a file goes straight to the store and lands in R2. */
 import { describe, expect, it } from "vitest";
 import { ARTIFACTS, useBrowser } from "./browser";
-import { token, useWorker } from "./harness";
+import { useWorker } from "./harness";
 
 // The demo pages get their token from the dev token route, which exists only with the dev secret.
 const w = useWorker({ devSecret: true });
@@ -16,9 +16,8 @@ describe("uploads demo page (Chromium)", () => {
       if (r.method() === "PUT") puts.push(r.url());
     });
     await page.goto(new URL("/uploads", w.url()).toString());
-    // The page keeps the bearer token in localStorage (what its "Get a dev token" button fills in).
-    await page.evaluate((t) => localStorage.setItem("routeflare.token", t), await token("demo-user"));
-    await page.reload();
+    await page.click("#dev-token");
+    await page.waitForFunction(() => (document.getElementById("token") as HTMLInputElement).value.split(".").length === 3);
     await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: content });
     await page.click("#upload");
     await page.waitForFunction(() => document.getElementById("status")!.textContent !== "idle" && !/ing$/.test(document.getElementById("status")!.textContent!), null, { timeout: 20_000 });

@@ -217,7 +217,7 @@ describe("daily maintenance removes abandoned uploads", () => {
     expect((await w.scheduled("17 3 * * *")).outcome).toBe("ok");
     expect((await rows(w)).map((r) => r.key)).toEqual([fresh.key]);
     expect(await objects(w)).toEqual([]);
-    const listed = await w.fetch(`/api/uploads/multipart?${new URLSearchParams(old)}`, { headers: await bearer("alice") });
+    const listed = await w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: old.key, uploadId: old.uploadId })}`, { headers: await bearer("alice") });
     expect(listed.status).toBe(404);
   });
 });
