@@ -28,4 +28,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     await abortMultipartUpload(c.db(), store, { ownerId: user.id, ...query });
     return new Response(null, { status: 204 });
   },
-}, { rateLimit: "uploads" });
+});

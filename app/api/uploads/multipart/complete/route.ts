@@ -12,4 +12,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const stores = { multipart: await multipartStoreFor(c.env, c.config), objects: await objectStoreFor(c.env, c.config) };
     return json(await completeMultipartUpload(c.db(), stores, { ownerId: user.id, ...input }));
   },
-}, { rateLimit: "uploads" });
+});

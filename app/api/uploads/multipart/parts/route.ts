@@ -10,4 +10,4 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const input = await parseJson(c.request, signPartsInput, c.config.maxJsonBytes);
     return json(await signParts(c.db(), c.config, { origin: c.url.origin, ownerId: user.id, ...input }));
   },
-}, { rateLimit: "uploads" });
+});
