@@ -21,7 +21,7 @@
  * @example
  * ```ts
  * // worker/index.ts
- * if (router.cached(url.pathname)) return serveCached(request, env, (req) => openNext.fetch(req, env, ctx));
+ * if (router.cached(url.pathname)) return serveCached(request, env, (req) => openNext(req, env, ctx));
  * ```
  */
 import type { Env } from "../lib/config";

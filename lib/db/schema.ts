@@ -1,6 +1,7 @@
 /**
- * The one database schema. `npm run db:generate` (drizzle-kit) writes the SQL migrations in
- * drizzle/, which wrangler applies (`migrations_dir = "drizzle"`).
+ * Posts and idempotency records. The database schema is this file with schema-webhooks.ts and
+ * schema-uploads.ts (drizzle.config.ts reads lib/db/schema*.ts): `npm run db:generate` (drizzle-kit)
+ * writes the SQL migrations in drizzle/ from them, which wrangler applies (`migrations_dir`).
  */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
