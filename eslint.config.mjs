@@ -3,7 +3,39 @@
 // Node built-ins / Buffer / process.env either do not exist on workerd or hide config reads.
 import tseslint from "typescript-eslint";
 
-const NODE_MODULES = ["assert", "buffer", "child_process", "cluster", "crypto", "dgram", "dns", "events", "fs", "fs/promises", "http", "https", "http2", "net", "os", "path", "perf_hooks", "process", "querystring", "readline", "stream", "string_decoder", "timers", "tls", "tty", "url", "util", "v8", "vm", "worker_threads", "zlib"];
+const NODE_MODULES = [
+  "assert",
+  "buffer",
+  "child_process",
+  "cluster",
+  "crypto",
+  "dgram",
+  "dns",
+  "events",
+  "fs",
+  "fs/promises",
+  "http",
+  "https",
+  "http2",
+  "net",
+  "os",
+  "path",
+  "perf_hooks",
+  "process",
+  "querystring",
+  "readline",
+  "stream",
+  "string_decoder",
+  "timers",
+  "tls",
+  "tty",
+  "url",
+  "util",
+  "v8",
+  "vm",
+  "worker_threads",
+  "zlib",
+];
 
 /** Runs on workerd: Web APIs only. */
 const WORKER_IMPORTS = {
@@ -12,7 +44,20 @@ const WORKER_IMPORTS = {
 };
 
 export default tseslint.config(
-  { ignores: [".next/", ".open-next/", "dist/", "node_modules/", "**/.wrangler/", "bench-results/", "test-artifacts/", "cloudflare-env.d.ts", "next-env.d.ts", "worker/routes.generated.ts"] },
+  {
+    ignores: [
+      ".next/",
+      ".open-next/",
+      "dist/",
+      "node_modules/",
+      "**/.wrangler/",
+      "bench-results/",
+      "test-artifacts/",
+      "cloudflare-env.d.ts",
+      "next-env.d.ts",
+      "worker/routes.generated.ts",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -35,7 +80,8 @@ export default tseslint.config(
         "error",
         {
           selector: "ExportNamedDeclaration > VariableDeclaration > VariableDeclarator[id.name='runtime']",
-          message: 'No `export const runtime`: OpenNext answers edge routes with a silent 500; the default runtime already runs on workerd.',
+          message:
+            "No `export const runtime`: OpenNext answers edge routes with a silent 500; the default runtime already runs on workerd.",
         },
         {
           // `z` is a namespace object: it keeps every zod export (all locales) in the bundle, +360 KB.
@@ -63,7 +109,10 @@ export default tseslint.config(
           ...WORKER_IMPORTS,
           patterns: [
             ...WORKER_IMPORTS.patterns,
-            { group: ["**/app/*", "@/app/*", "**/worker/*", "@/worker/*"], message: "lib/ never imports app/ or worker/: they build on lib/." },
+            {
+              group: ["**/app/*", "@/app/*", "**/worker/*", "@/worker/*"],
+              message: "lib/ never imports app/ or worker/: they build on lib/.",
+            },
           ],
         },
       ],

@@ -214,7 +214,8 @@ export function resolveConfig(env: Env): Config {
       },
     },
     faults: {
-      d1BatchStatement: development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
+      d1BatchStatement:
+        development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
     },
   };
 }

@@ -11,13 +11,19 @@ const SIGN_BATCH = 100; // the API signs at most 100 parts a call
 
 const auth = () => ({ authorization: `Bearer ${token()}` });
 async function api(method, path, body) {
-  const res = await fetch(path, { method, headers: { ...auth(), ...(body && { "content-type": "application/json" }) }, body: body && JSON.stringify(body) });
+  const res = await fetch(path, {
+    method,
+    headers: { ...auth(), ...(body && { "content-type": "application/json" }) },
+    body: body && JSON.stringify(body),
+  });
   const data = res.status === 204 ? null : await res.json();
   if (!res.ok) throw new Error(data?.detail ?? res.statusText);
   return data;
 }
 const status = (text) => ($("status").textContent = text);
-const buttons = (s) => { for (const [id, on] of Object.entries(s)) $(id).disabled = !on; };
+const buttons = (s) => {
+  for (const [id, on] of Object.entries(s)) $(id).disabled = !on;
+};
 function progress(loaded, total) {
   const pct = total ? Math.floor((loaded / total) * 100) : 0;
   $("progress").value = pct;
@@ -45,7 +51,11 @@ function put(url, headers, body, onProgress, inFlight) {
 
 async function single(file) {
   status("signing");
-  const p = await api("POST", "/api/uploads", { filename: file.name, contentType: file.type || "application/octet-stream", size: file.size });
+  const p = await api("POST", "/api/uploads", {
+    filename: file.name,
+    contentType: file.type || "application/octet-stream",
+    size: file.size,
+  });
   status("uploading");
   await put(p.uploadUrl, p.headers, file, (loaded) => progress(loaded, file.size));
   status("confirming");
@@ -71,7 +81,11 @@ async function multipart(file) {
   }
   if (!upload) {
     status("starting");
-    upload = await api("POST", "/api/uploads/multipart", { filename: file.name, contentType: file.type || "application/octet-stream", size: file.size });
+    upload = await api("POST", "/api/uploads/multipart", {
+      filename: file.name,
+      contentType: file.type || "application/octet-stream",
+      size: file.size,
+    });
     localStorage.setItem(saved(file), JSON.stringify(upload));
   }
   const state = { file, upload, inFlight: new Set(), paused: false };
@@ -97,7 +111,11 @@ async function multipart(file) {
       // Sign this part and the next unsigned ones in one call (the API takes up to 100).
       const batch = [n, ...todo.filter((m) => !signing.has(m) && m !== n)].slice(0, SIGN_BATCH);
       const signed = api("POST", "/api/uploads/multipart/parts", { key: upload.key, uploadId: upload.uploadId, partNumbers: batch });
-      for (const m of batch) signing.set(m, signed.then(({ parts }) => parts.find((p) => p.partNumber === m)));
+      for (const m of batch)
+        signing.set(
+          m,
+          signed.then(({ parts }) => parts.find((p) => p.partNumber === m)),
+        );
     }
     return signing.get(n);
   }

@@ -140,7 +140,15 @@ export function renderEndpoints(doc) {
 export function renderProblemTypes(doc) {
   const types = doc.components.schemas.Problem["x-problem-types"];
   const rows = types.map((t) => `| \`${t.type}\` | ${t.status} | ${cell(t.summary)} |`);
-  return ["## Problem types", "", "Every error body's `type` is one of these.", "", "| type | status | when |", "|---|---|---|", ...rows].join("\n");
+  return [
+    "## Problem types",
+    "",
+    "Every error body's `type` is one of these.",
+    "",
+    "| type | status | when |",
+    "|---|---|---|",
+    ...rows,
+  ].join("\n");
 }
 
 const current = readFileSync(DOC, "utf8");

@@ -40,7 +40,9 @@ export function render() {
     // Next caches a route only if it exports GET alone and never reads the request; the
     // Worker's front (worker/serve-cached.ts) does the rest. defineCachedRoute guarantees both.
     if (cachedByNext !== /\bdefineCachedRoute\(/.test(src)) {
-      throw new Error(`${relative(root, file)}: a route with \`export const revalidate\` or \`dynamic\` must use defineCachedRoute (and only such a route may).`);
+      throw new Error(
+        `${relative(root, file)}: a route with \`export const revalidate\` or \`dynamic\` must use defineCachedRoute (and only such a route may).`,
+      );
     }
     if (cachedByNext) nextOnly.push(pattern);
     else lean.push({ pattern, file });

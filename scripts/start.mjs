@@ -12,9 +12,11 @@ await run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { env
 await run(bin("opennextjs-cloudflare"), ["populateCache", "local"]);
 await run(bin("wrangler"), [
   "dev",
-  "--port", port,
+  "--port",
+  port,
   // Local development mode: built-in dev secret, dev S3 endpoint, dev token (see README).
-  "--var", "ENVIRONMENT:development",
+  "--var",
+  "ENVIRONMENT:development",
   "--show-interactive-dev-session=false",
   ...process.argv.slice(2),
 ]);

@@ -20,6 +20,7 @@ const check = async (name, fn) => {
 
 const only = process.argv.slice(2);
 await check("lint (eslint, edge purity)", () => run(bin("eslint"), ["."]));
+await check("formatting (prettier --check)", () => run(bin("prettier"), ["--check", "--log-level", "warn", "."]));
 await check("typecheck (app, lib, worker)", () => run(bin("tsc"), ["--noEmit"]));
 await check("typecheck (tests)", () => run(bin("tsc"), ["--noEmit", "-p", "test"]));
 await check("route table is current", () => run(process.execPath, ["scripts/gen-routes.mjs", "--check"]));

@@ -100,7 +100,13 @@ export function createRouter(table: readonly { pattern: string; module: ApiRoute
         const params = matchRoute(route, parts);
         if (params) return { pattern: route.pattern, params, module: route.module };
       }
-      return fallback ? { pattern: fallback.pattern, params: { [(fallback.segments[1] as { name: string }).name]: parts.slice(1) }, module: fallback.module } : null;
+      return fallback
+        ? {
+            pattern: fallback.pattern,
+            params: { [(fallback.segments[1] as { name: string }).name]: parts.slice(1) },
+            module: fallback.module,
+          }
+        : null;
     },
   };
 }

@@ -75,7 +75,12 @@ export async function serveCached(request: Request, env: Env, next: (request: Re
   }
 }
 
-async function fromNext(request: Request, method: string, requestId: string, next: (request: Request) => Promise<Response>): Promise<Response> {
+async function fromNext(
+  request: Request,
+  method: string,
+  requestId: string,
+  next: (request: Request) => Promise<Response>,
+): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.set("x-request-id", requestId);
   const upstream = await next(new Request(request.url, { method: "GET", headers, signal: request.signal }));
@@ -94,5 +99,9 @@ async function fromNext(request: Request, method: string, requestId: string, nex
     return new Response(null, { status: 304, headers: copy });
   }
   if (method === "HEAD") void upstream.body?.cancel();
-  return new Response(method === "HEAD" ? null : upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: copy });
+  return new Response(method === "HEAD" ? null : upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: copy,
+  });
 }

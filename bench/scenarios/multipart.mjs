@@ -28,11 +28,15 @@ export async function run(ctx) {
       if (!res.ok) throw new Error(`${what}: ${res.status} ${JSON.stringify(body)}`);
       return body;
     };
-    const u = await measured("upload", () => ctx.post(s, "/api/uploads/multipart", { filename: "big.pdf", contentType: "application/pdf", size }));
+    const u = await measured("upload", () =>
+      ctx.post(s, "/api/uploads/multipart", { filename: "big.pdf", contentType: "application/pdf", size }),
+    );
     const numbers = Array.from({ length: u.partCount }, (_, i) => i + 1);
     const parts = [];
     for (let i = 0; i < numbers.length; i += 100) {
-      const signed = await measured("signing", () => ctx.post(s, "/api/uploads/multipart/parts", { key: u.key, uploadId: u.uploadId, partNumbers: numbers.slice(i, i + 100) }));
+      const signed = await measured("signing", () =>
+        ctx.post(s, "/api/uploads/multipart/parts", { key: u.key, uploadId: u.uploadId, partNumbers: numbers.slice(i, i + 100) }),
+      );
       parts.push(...signed.parts);
     }
     // Not measured: the bytes, to the local dev store (in production they never reach the Worker).

@@ -35,7 +35,8 @@ export function localProvider(options: LocalProviderOptions = {}): ChatProvider 
       const tokens = localReply(messages).match(/\S+\s*/g) ?? [];
       for (let i = 0; i < tokens.length; i++) {
         if (i > 0) await sleep(delayMs, signal);
-        if (options.failAfter !== undefined && i >= options.failAfter) throw new ChatProviderError("The local model failed (CHAT_LOCAL_FAIL_AFTER).");
+        if (options.failAfter !== undefined && i >= options.failAfter)
+          throw new ChatProviderError("The local model failed (CHAT_LOCAL_FAIL_AFTER).");
         yield tokens[i]!;
       }
     },

@@ -17,7 +17,6 @@ interface CompletionChunk {
   choices?: { delta?: { content?: string | null } }[];
 }
 
-
 export function openAIProvider(options: OpenAIProviderOptions): ChatProvider {
   const url = `${options.baseUrl.replace(/\/+$/, "")}/chat/completions`;
   return {

@@ -6,7 +6,11 @@ import { ChatProviderError } from "./types";
  * aborts, or the consumer stops early, the body is cancelled: that closes the upstream
  * connection (aborting the fetch alone does not reliably release a body already streaming).
  */
-export async function* sseDeltas(body: ReadableStream<Uint8Array>, pick: (data: unknown) => string | undefined, signal?: AbortSignal): AsyncIterable<string> {
+export async function* sseDeltas(
+  body: ReadableStream<Uint8Array>,
+  pick: (data: unknown) => string | undefined,
+  signal?: AbortSignal,
+): AsyncIterable<string> {
   // DOM and workers typings disagree on TextDecoderStream's writable side; it takes bytes.
   const text = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>);
   const events = text.pipeThrough(new EventSourceParserStream());

@@ -19,7 +19,10 @@ export interface IdleTimeoutOptions {
  * withIdleTimeout((signal) => model.stream(messages, signal), { timeoutMs: 30_000, signal });
  * ```
  */
-export async function* withIdleTimeout<T>(open: (signal: AbortSignal) => AsyncIterable<T>, { timeoutMs, signal }: IdleTimeoutOptions): AsyncGenerator<T> {
+export async function* withIdleTimeout<T>(
+  open: (signal: AbortSignal) => AsyncIterable<T>,
+  { timeoutMs, signal }: IdleTimeoutOptions,
+): AsyncGenerator<T> {
   const timeout = new AbortController();
   const source = open(AbortSignal.any([signal, timeout.signal]))[Symbol.asyncIterator]();
   let finished = false;

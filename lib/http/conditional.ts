@@ -3,7 +3,10 @@
  */
 
 function parseEtags(header: string): string[] {
-  return header.split(",").map((s) => s.trim()).filter(Boolean);
+  return header
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 const opaque = (tag: string) => (tag.startsWith("W/") ? tag.slice(2) : tag);

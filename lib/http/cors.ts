@@ -55,7 +55,13 @@ export const DEFAULT_ALLOW_HEADERS = [
 function appendVary(headers: Headers, value: string) {
   const current = headers.get("vary");
   if (!current) headers.set("vary", value);
-  else if (!current.toLowerCase().split(/\s*,\s*/).includes(value.toLowerCase())) headers.set("vary", `${current}, ${value}`);
+  else if (
+    !current
+      .toLowerCase()
+      .split(/\s*,\s*/)
+      .includes(value.toLowerCase())
+  )
+    headers.set("vary", `${current}, ${value}`);
 }
 
 export function cors(options: CorsOptions): CorsPolicy {

@@ -18,7 +18,8 @@ export interface ErrorResponseOptions {
 export function errorResponse(err: unknown, { requestId, log: requestLog, userId }: ErrorResponseOptions): Response {
   const log = userId ? requestLog.with({ userId }) : requestLog;
   if (err instanceof HttpError) {
-    if (err.init.cause !== undefined) log.error("request failed", { status: err.status, type: err.init.type, error: serializeError(err.init.cause ?? err) });
+    if (err.init.cause !== undefined)
+      log.error("request failed", { status: err.status, type: err.init.type, error: serializeError(err.init.cause ?? err) });
     return problemResponse(err.status, err.init, requestId);
   }
   log.error("request failed", { error: serializeError(err) });

@@ -17,5 +17,9 @@ export function methodGate(request: Request, method: string, allowed: readonly M
     return response;
   }
   if ((allowed as readonly string[]).includes(method)) return null;
-  throw new HttpError(405, { type: "method-not-allowed", detail: `${method} is not supported here. Allowed: ${allow}.`, headers: { allow } });
+  throw new HttpError(405, {
+    type: "method-not-allowed",
+    detail: `${method} is not supported here. Allowed: ${allow}.`,
+    headers: { allow },
+  });
 }

@@ -34,7 +34,6 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-
 export class HttpError extends Error {
   readonly status: number;
   readonly init: ProblemInit;
@@ -76,10 +75,8 @@ export function problemResponse(status: number, init: ProblemInit, requestId: st
  */
 export const badRequest = ({ detail, errors, type = "bad-request" }: { detail: string; errors?: FieldErrors; type?: ProblemSlug }) =>
   new HttpError(400, { type, detail, errors });
-export const notFound = (detail = "The requested resource does not exist.") =>
-  new HttpError(404, { type: "not-found", detail });
-export const forbidden = (detail = "You are not allowed to do this.") =>
-  new HttpError(403, { type: "forbidden", detail });
+export const notFound = (detail = "The requested resource does not exist.") => new HttpError(404, { type: "not-found", detail });
+export const forbidden = (detail = "You are not allowed to do this.") => new HttpError(403, { type: "forbidden", detail });
 
 /** The 404 for a path no API route serves (also for routes switched off, such as dev-only ones). */
 export const noRouteMatches = (pathname: string) => new HttpError(404, { type: "not-found", detail: `No API route matches ${pathname}.` });

@@ -71,10 +71,7 @@ export type RouteHandlers<P extends Params = Params> = Partial<Record<HandledMet
 /** The shape Next.js (and the Worker's lean path) calls. */
 export type NextRouteHandler = (request: Request, context: { params: Promise<Params> }) => Promise<Response>;
 
-
-
 const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
-
 
 /** What dispatch reports back to the frame besides the response. */
 interface DispatchState {
@@ -151,8 +148,6 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
   };
 }
 
-
-
 function everyMethod(handle: NextRouteHandler): Record<Method, NextRouteHandler> {
   return Object.fromEntries(METHODS.map((m) => [m, handle])) as Record<Method, NextRouteHandler>;
 }
@@ -181,7 +176,9 @@ export type RouteDefinition<P extends Params = Params> = RouteHandlers<P> & Rout
 export function defineRoute<P extends Params = Params>(definition: RouteDefinition<P>): Record<Method, NextRouteHandler> {
   const { rateLimit: policy, ...handlers } = definition;
   const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => (handlers as RouteHandlers<P>)[m]);
-  const allowed: Method[] = METHODS.filter((m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)));
+  const allowed: Method[] = METHODS.filter(
+    (m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)),
+  );
   const limited = policy !== false;
   const routePolicy = policy || undefined;
 
@@ -198,7 +195,6 @@ export function defineRoute<P extends Params = Params>(definition: RouteDefiniti
     }),
   );
 }
-
 
 /** Every method, OPTIONS included, answers 404: for the `/api/[...slug]` catch-all. */
 export function notFoundRoute(): Record<Method, NextRouteHandler> {

@@ -135,7 +135,11 @@ function rateLimited(policies: ReturnType<typeof rateLimitPolicies>) {
     description: `Rate limited (problem type \`rate-limited\`); nothing was done. Policies: ${policies.map((p) => `\`${policyHeader(p)}\``).join(", ")} (per user when authenticated, per client IP otherwise).`,
     headers: {
       "Retry-After": { description: "Seconds to wait before retrying (the policy's window).", schema: { type: "integer" } },
-      "RateLimit-Policy": { description: 'The policy that refused the request (IETF RateLimit header fields draft), e.g. `"chat";q=10;w=60`. Sent on every response of a limited operation.', schema: { type: "string" } },
+      "RateLimit-Policy": {
+        description:
+          'The policy that refused the request (IETF RateLimit header fields draft), e.g. `"chat";q=10;w=60`. Sent on every response of a limited operation.',
+        schema: { type: "string" },
+      },
     },
     content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
     "x-rate-limit-policies": policies,
@@ -148,7 +152,11 @@ export function buildDocument(ops: readonly Operation[] = operations) {
   const problem = {
     type: "object",
     required: ["type", "title", "status", "requestId"],
-    "x-problem-types": Object.entries(PROBLEM_TYPES).map(([slug, { status, summary }]) => ({ type: problemType(slug as ProblemSlug), status, summary })),
+    "x-problem-types": Object.entries(PROBLEM_TYPES).map(([slug, { status, summary }]) => ({
+      type: problemType(slug as ProblemSlug),
+      status,
+      summary,
+    })),
     properties: {
       type: {
         type: "string",

@@ -19,7 +19,10 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(`routeflare-cursor:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    key = crypto.subtle.importKey("raw", encoder.encode(`routeflare-cursor:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
     keys.set(secret, key);
   }
   return key;
@@ -35,7 +38,11 @@ export async function encodeCursor(position: CursorPosition, secret: string): Pr
 }
 
 const invalid = () =>
-  badRequest({ detail: "cursor is not valid: pass nextCursor from a previous page unchanged.", errors: { cursor: ["Invalid cursor."] }, type: "invalid-cursor" });
+  badRequest({
+    detail: "cursor is not valid: pass nextCursor from a previous page unchanged.",
+    errors: { cursor: ["Invalid cursor."] },
+    type: "invalid-cursor",
+  });
 
 export async function decodeCursor(cursor: string, expectedScope: string, secret: string): Promise<CursorPosition> {
   const [p, s, extra] = cursor.split(".");
@@ -55,6 +62,7 @@ export async function decodeCursor(cursor: string, expectedScope: string, secret
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
   const [scope, createdAt, id] = parsed as unknown[];
-  if (scope !== expectedScope || typeof createdAt !== "number" || !Number.isSafeInteger(createdAt) || typeof id !== "string") throw invalid();
+  if (scope !== expectedScope || typeof createdAt !== "number" || !Number.isSafeInteger(createdAt) || typeof id !== "string")
+    throw invalid();
   return { scope, createdAt, id };
 }

@@ -33,13 +33,20 @@ export const etagOf = (row: Pick<PostRow, "id" | "version">) => `"${row.id}.${ro
 // The hot reads, built once per isolate (see lib/db/prepared.ts).
 const qb = new QueryBuilder();
 const byId = prepareSelect<typeof posts, { id: string }>(posts, () =>
-  qb.select().from(posts).where(eq(posts.id, sql.placeholder("id"))).limit(1),
+  qb
+    .select()
+    .from(posts)
+    .where(eq(posts.id, sql.placeholder("id")))
+    .limit(1),
 );
 const page = (drafts: boolean, seek: boolean) =>
   prepareSelect<typeof posts, { author: string; at: number; id: string; limit: number; offset: number }>(posts, () => {
     const visible = drafts ? and(eq(posts.authorId, sql.placeholder("author")), eq(posts.published, false)) : eq(posts.published, true);
     // Keyset seek on (created_at DESC, id DESC): strictly after the last row of the previous page.
-    const after = or(lt(posts.createdAt, sql.placeholder("at")), and(eq(posts.createdAt, sql.placeholder("at")), lt(posts.id, sql.placeholder("id"))));
+    const after = or(
+      lt(posts.createdAt, sql.placeholder("at")),
+      and(eq(posts.createdAt, sql.placeholder("at")), lt(posts.id, sql.placeholder("id"))),
+    );
     return qb
       .select()
       .from(posts)
@@ -48,7 +55,12 @@ const page = (drafts: boolean, seek: boolean) =>
       .limit(sql.placeholder("limit"))
       .offset(sql.placeholder("offset"));
   });
-const pages = { published: page(false, false), publishedAfter: page(false, true), drafts: page(true, false), draftsAfter: page(true, true) };
+const pages = {
+  published: page(false, false),
+  publishedAfter: page(false, true),
+  drafts: page(true, false),
+  draftsAfter: page(true, true),
+};
 
 /** Published posts are public; a draft exists only for its author. */
 export async function getVisiblePost(d1: D1DatabaseSession | D1Database, id: string, userId: string | undefined): Promise<PostRow> {
@@ -65,7 +77,12 @@ export interface ListResult {
   page?: number;
 }
 
-export async function listPosts(d1: D1DatabaseSession | D1Database, query: ListPostsQuery, userId: string | undefined, cursorSecret: string): Promise<ListResult> {
+export async function listPosts(
+  d1: D1DatabaseSession | D1Database,
+  query: ListPostsQuery,
+  userId: string | undefined,
+  cursorSecret: string,
+): Promise<ListResult> {
   const drafts = query.drafts === "true";
   const scope = drafts ? `drafts:${userId}` : "published";
   const at = query.cursor !== undefined ? await decodeCursor(query.cursor, scope, cursorSecret) : undefined;
@@ -111,7 +128,12 @@ function isUniqueViolation(err: unknown): boolean {
  * D1 batch (one transaction): a concurrent request with the same key fails on the key's
  * primary key, its post insert rolls back with it, and it replays the stored response instead.
  */
-export async function createPost(db: Db, input: CreatePostInput, authorId: string, idempotencyKey: string | undefined): Promise<CreateResult> {
+export async function createPost(
+  db: Db,
+  input: CreatePostInput,
+  authorId: string,
+  idempotencyKey: string | undefined,
+): Promise<CreateResult> {
   const now = Date.now();
   const row: PostRow = { id: newPostId(now), ...input, authorId, createdAt: now, updatedAt: now, version: 1 };
   const body = JSON.stringify(toPost(row));
@@ -123,13 +145,19 @@ export async function createPost(db: Db, input: CreatePostInput, authorId: strin
   }
 
   const requestHash = await sha256Hex(JSON.stringify([input.title, input.content, input.published]));
-  const expired = and(eq(idempotencyKeys.userId, authorId), eq(idempotencyKeys.key, idempotencyKey), lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS));
+  const expired = and(
+    eq(idempotencyKeys.userId, authorId),
+    eq(idempotencyKeys.key, idempotencyKey),
+    lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
+  );
   try {
     await db.batch([
       // A key older than 24 h is forgotten, inside the same transaction.
       db.delete(idempotencyKeys).where(expired),
       db.insert(posts).values(row),
-      db.insert(idempotencyKeys).values({ userId: authorId, key: idempotencyKey, requestHash, status: 201, postId: row.id, responseBody: body, createdAt: now }),
+      db
+        .insert(idempotencyKeys)
+        .values({ userId: authorId, key: idempotencyKey, requestHash, status: 201, postId: row.id, responseBody: body, createdAt: now }),
     ]);
     return created;
   } catch (err) {
@@ -159,8 +187,16 @@ export async function createPost(db: Db, input: CreatePostInput, authorId: strin
  * Removes idempotency records older than 24 h, in batches of 500: one batch after a response
  * (`maxBatches: 1`), all of them from the daily maintenance job. Returns how many went.
  */
-export function pruneIdempotencyKeys(db: Db, { now = Date.now(), maxBatches }: { now?: number; maxBatches?: number } = {}): Promise<number> {
-  return pruneInBatches(db, { table: idempotencyKeys, where: lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS), batchSize: 500, maxBatches });
+export function pruneIdempotencyKeys(
+  db: Db,
+  { now = Date.now(), maxBatches }: { now?: number; maxBatches?: number } = {},
+): Promise<number> {
+  return pruneInBatches(db, {
+    table: idempotencyKeys,
+    where: lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
+    batchSize: 500,
+    maxBatches,
+  });
 }
 
 export interface PostWriteTarget {

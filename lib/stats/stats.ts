@@ -20,7 +20,11 @@ export async function readStats(db: Db): Promise<Stats> {
 export async function statsResponse(db: () => Db): Promise<Response> {
   const building = isBuildPrerender();
   const body = JSON.stringify(building ? { publishedPosts: 0, updatedAt: new Date(0).toISOString() } : await readStats(db()));
-  const headers = new Headers({ "content-type": "application/json", etag: await bodyEtag(body), "cache-control": cacheControl("snapshot") });
+  const headers = new Headers({
+    "content-type": "application/json",
+    etag: await bodyEtag(body),
+    "cache-control": cacheControl("snapshot"),
+  });
   if (building) headers.set(BUILD_PLACEHOLDER_HEADER, "1");
   return new Response(body, { headers });
 }

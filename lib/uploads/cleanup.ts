@@ -25,7 +25,12 @@ export async function pruneUncompletedUploads(db: Db, stores: CleanupStores, opt
   const due = and(isNull(uploads.completedAt), stores.multipart ? or(singleDue, multipartDue) : singleDue);
   let removed = 0;
   for (;;) {
-    const rows = await db.select({ key: uploads.key, uploadId: uploads.uploadId }).from(uploads).where(due).orderBy(asc(uploads.expiresAt)).limit(UPLOAD_CLEANUP_BATCH);
+    const rows = await db
+      .select({ key: uploads.key, uploadId: uploads.uploadId })
+      .from(uploads)
+      .where(due)
+      .orderBy(asc(uploads.expiresAt))
+      .limit(UPLOAD_CLEANUP_BATCH);
     for (const row of rows) {
       if (row.uploadId === null) await stores.objects.delete(row.key);
       else await stores.multipart!.abort(row.key, row.uploadId);

@@ -49,9 +49,11 @@ export async function verifyPresignedRequest(request: Request, url: URL, options
   if (algorithm !== "AWS4-HMAC-SHA256" || !signature) throw denied("Not a SigV4 presigned request.");
   const [accessKeyId, scopeDate, region, service, terminator] = credential.split("/");
   if (accessKeyId !== credentials.accessKeyId) throw denied("Unknown access key.");
-  if (scopeDate !== date.slice(0, 8) || service !== "s3" || terminator !== "aws4_request" || !region) throw denied("Malformed credential scope.");
+  if (scopeDate !== date.slice(0, 8) || service !== "s3" || terminator !== "aws4_request" || !region)
+    throw denied("Malformed credential scope.");
   const signedAt = amzDate(date);
-  if (Number.isNaN(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604800) throw denied("Malformed X-Amz-Date or X-Amz-Expires.");
+  if (Number.isNaN(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604800)
+    throw denied("Malformed X-Amz-Date or X-Amz-Expires.");
   if (now > signedAt + expires * 1000) throw denied("Request has expired.");
   if (now < signedAt - 15 * 60 * 1000) throw denied("Request is not valid yet.");
   if (!signedHeaders.includes("host")) throw denied("host must be a signed header.");
@@ -78,7 +80,10 @@ export async function verifyPresignedRequest(request: Request, url: URL, options
     allHeaders: true,
   });
   const expected = new URL((await signer.sign()).url).searchParams.get("X-Amz-Signature") ?? "";
-  if (!timingSafeEqual(expected, signature)) throw denied("The request signature does not match (method, path, query or a signed header such as Content-Type or Content-Length differs).");
+  if (!timingSafeEqual(expected, signature))
+    throw denied(
+      "The request signature does not match (method, path, query or a signed header such as Content-Type or Content-Length differs).",
+    );
 }
 
 const noSuchKey = () => new HttpError(404, { type: "not-found", detail: "No such bucket or key." });
@@ -107,7 +112,9 @@ function fixedBody(request: Request, maxBytes: number): { body: ReadableStream; 
 
 export async function putObject(request: Request, bucket: R2Bucket, options: { key: string; maxBytes: number }): Promise<Response> {
   const { body, done } = fixedBody(request, options.maxBytes);
-  const object = await storeCall(() => bucket.put(options.key, body, { httpMetadata: { contentType: request.headers.get("content-type") ?? undefined } }));
+  const object = await storeCall(() =>
+    bucket.put(options.key, body, { httpMetadata: { contentType: request.headers.get("content-type") ?? undefined } }),
+  );
   await done;
   return new Response(null, { status: 200, headers: { etag: object.httpEtag } });
 }
@@ -127,7 +134,8 @@ export async function getObject(bucket: R2Bucket, key: string): Promise<Response
   return new Response(object.body, { headers });
 }
 
-const xml = (body: string, status = 200) => new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { status, headers: { "content-type": "application/xml" } });
+const xml = (body: string, status = 200) =>
+  new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { status, headers: { "content-type": "application/xml" } });
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** Store refusals in S3's own words (what an S3 client expects), not problem+json. */
@@ -154,7 +162,11 @@ function partNumberOf(q: URLSearchParams): number {
   return n;
 }
 
-export async function uploadPart(request: Request, bucket: R2Bucket, options: { key: string; url: URL; maxBytes: number }): Promise<Response> {
+export async function uploadPart(
+  request: Request,
+  bucket: R2Bucket,
+  options: { key: string; url: URL; maxBytes: number },
+): Promise<Response> {
   const q = options.url.searchParams;
   const partNumber = partNumberOf(q);
   const uploadId = q.get("uploadId")!;
@@ -174,8 +186,12 @@ export async function createMultipart(request: Request, bucket: R2Bucket, key: s
 
 export async function listParts(bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
   const parts = await storeCall(() => bindingStore(bucket).listParts(options.key, options.uploadId));
-  const items = parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${esc(p.etag)}"</ETag><Size>${p.size}</Size></Part>`).join("");
-  return xml(`<ListPartsResult><Key>${esc(options.key)}</Key><UploadId>${esc(options.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${items}</ListPartsResult>`);
+  const items = parts
+    .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${esc(p.etag)}"</ETag><Size>${p.size}</Size></Part>`)
+    .join("");
+  return xml(
+    `<ListPartsResult><Key>${esc(options.key)}</Key><UploadId>${esc(options.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${items}</ListPartsResult>`,
+  );
 }
 
 export async function completeMultipart(request: Request, bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
@@ -188,7 +204,9 @@ export async function completeMultipart(request: Request, bucket: R2Bucket, opti
   return refusalsAsXml(async () => {
     await storeCall(() => bindingStore(bucket).complete(options.key, options.uploadId, parts));
     const object = await storeCall(() => bucket.head(options.key));
-    return xml(`<CompleteMultipartUploadResult><Key>${esc(options.key)}</Key><ETag>"${esc(object?.etag ?? "")}"</ETag></CompleteMultipartUploadResult>`);
+    return xml(
+      `<CompleteMultipartUploadResult><Key>${esc(options.key)}</Key><ETag>"${esc(object?.etag ?? "")}"</ETag></CompleteMultipartUploadResult>`,
+    );
   });
 }
 

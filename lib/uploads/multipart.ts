@@ -47,7 +47,17 @@ export async function createMultipartUpload(db: Db, store: MultipartStore, optio
   const expiresAt = now + MULTIPART_LIFETIME_MS;
   const uploadId = await storeCall(() => store.create(key, { contentType: input.contentType }));
   try {
-    await db.insert(uploads).values({ key, ownerId, filename: input.filename, contentType: input.contentType, size: input.size, createdAt: now, expiresAt, uploadId, partSize });
+    await db.insert(uploads).values({
+      key,
+      ownerId,
+      filename: input.filename,
+      contentType: input.contentType,
+      size: input.size,
+      createdAt: now,
+      expiresAt,
+      uploadId,
+      partSize,
+    });
   } catch (err) {
     // No declaration, no upload: drop what the store started (best effort; the lifecycle rule catches the rest).
     await store.abort(key, uploadId).catch(() => {});
@@ -60,13 +70,18 @@ export async function createMultipartUpload(db: Db, store: MultipartStore, optio
 async function pendingUpload(db: Db, options: { ownerId: string; key: string; uploadId: string }) {
   const { key } = ownedKey(options.key, options.ownerId);
   const row = await declarationOf(db, key);
-  if (!row || row.uploadId === null || row.uploadId !== options.uploadId || row.partSize === null) throw notFound("No multipart upload with this key and uploadId.");
+  if (!row || row.uploadId === null || row.uploadId !== options.uploadId || row.partSize === null)
+    throw notFound("No multipart upload with this key and uploadId.");
   return { ...row, uploadId: row.uploadId, partSize: row.partSize, partCount: partCountFor(row.size, row.partSize) };
 }
 
 const alreadyCompleted = () => new HttpError(409, { type: "upload-completed", detail: "This multipart upload is already completed." });
 
-export async function signParts(db: Db, config: Config, options: { origin: string; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] }) {
+export async function signParts(
+  db: Db,
+  config: Config,
+  options: { origin: string; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] },
+) {
   const row = await pendingUpload(db, options);
   if (row.completedAt !== null) throw alreadyCompleted();
   const outside = options.partNumbers.flatMap((n, i) => (n > row.partCount ? [i] : []));
@@ -103,7 +118,8 @@ export async function listUploadedParts(db: Db, store: MultipartStore, options: 
 }
 
 function noSuchUpload(err: unknown): never {
-  if (err instanceof StoreRefused && err.code === "NoSuchUpload") throw notFound("The store has no such multipart upload (aborted or expired).");
+  if (err instanceof StoreRefused && err.code === "NoSuchUpload")
+    throw notFound("The store has no such multipart upload (aborted or expired).");
   throw err;
 }
 
@@ -112,17 +128,34 @@ function noSuchUpload(err: unknown): never {
  * assembled object to the declaration (a mismatch deletes it: 422). Completing again answers
  * the same 200.
  */
-export async function completeMultipartUpload(db: Db, stores: Stores, options: { ownerId: string; key: string; uploadId: string; parts: readonly { partNumber: number; etag: string }[] }) {
+export async function completeMultipartUpload(
+  db: Db,
+  stores: Stores,
+  options: { ownerId: string; key: string; uploadId: string; parts: readonly { partNumber: number; etag: string }[] },
+) {
   const row = await pendingUpload(db, options);
   if (row.completedAt !== null && row.etag !== null) return { key: row.key, size: row.size, contentType: row.contentType, etag: row.etag };
   const errors = new Map<string, string[]>();
   options.parts.forEach((p, i) => {
     if (p.partNumber !== i + 1) errors.set(`parts.${i}.partNumber`, [`Expected part ${i + 1}: list every part once, in ascending order.`]);
   });
-  if (options.parts.length !== row.partCount) errors.set("parts", [`This upload has ${row.partCount} parts; ${options.parts.length} were sent.`]);
-  if (errors.size > 0) throw new HttpError(400, { type: "validation", title: "Validation failed", detail: "The part list does not match the upload.", errors: Object.fromEntries(errors) });
+  if (options.parts.length !== row.partCount)
+    errors.set("parts", [`This upload has ${row.partCount} parts; ${options.parts.length} were sent.`]);
+  if (errors.size > 0)
+    throw new HttpError(400, {
+      type: "validation",
+      title: "Validation failed",
+      detail: "The part list does not match the upload.",
+      errors: Object.fromEntries(errors),
+    });
   try {
-    await storeCall(() => stores.multipart.complete(row.key, row.uploadId, options.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag.replace(/^"|"$/g, "") }))));
+    await storeCall(() =>
+      stores.multipart.complete(
+        row.key,
+        row.uploadId,
+        options.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag.replace(/^"|"$/g, "") })),
+      ),
+    );
   } catch (err) {
     noSuchUploadOr(err);
   }
@@ -131,7 +164,11 @@ export async function completeMultipartUpload(db: Db, stores: Stores, options: {
 
 function noSuchUploadOr(err: unknown): never {
   if (err instanceof StoreRefused && err.code === "InvalidPart") {
-    throw badRequest({ type: "invalid-parts", detail: `The store refused the part list: ${err.message}`, errors: { parts: ["A part is missing, or its ETag is not the one the store returned."] } });
+    throw badRequest({
+      type: "invalid-parts",
+      detail: `The store refused the part list: ${err.message}`,
+      errors: { parts: ["A part is missing, or its ETag is not the one the store returned."] },
+    });
   }
   return noSuchUpload(err);
 }

@@ -51,7 +51,11 @@ export class StoreRefused extends Error {
 }
 
 export const storageUnavailable = (cause: unknown) => {
-  const err = new HttpError(503, { type: "storage-unavailable", detail: "The object store is unavailable; try again shortly.", headers: { "retry-after": "1" } });
+  const err = new HttpError(503, {
+    type: "storage-unavailable",
+    detail: "The object store is unavailable; try again shortly.",
+    headers: { "retry-after": "1" },
+  });
   (err as Error).cause = cause;
   return err;
 };
@@ -89,7 +93,8 @@ function bindingRefusal(err: unknown): StoreRefused | null {
   const message = err instanceof Error ? err.message : String(err);
   const code = /\((\d{5})\)\s*$/.exec(message)?.[1];
   if (code === "10024") return new StoreRefused("NoSuchUpload", "The multipart upload does not exist.");
-  if (code === "10025" || code === "10011" || code === "10039" || code === "10048") return new StoreRefused("InvalidPart", message.replace(/\s*\(\d{5}\)\s*$/, ""));
+  if (code === "10025" || code === "10011" || code === "10039" || code === "10048")
+    return new StoreRefused("InvalidPart", message.replace(/\s*\(\d{5}\)\s*$/, ""));
   return null;
 }
 
@@ -101,7 +106,10 @@ async function binding<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function bindingStore(bucket: R2Bucket): ObjectStore & MultipartStore & { uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream, size: number): Promise<string> } {
+export function bindingStore(
+  bucket: R2Bucket,
+): ObjectStore &
+  MultipartStore & { uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream, size: number): Promise<string> } {
   return {
     async head(key) {
       const object = await bucket.head(key);
@@ -124,14 +132,20 @@ export function bindingStore(bucket: R2Bucket): ObjectStore & MultipartStore & {
       do {
         const page = await bucket.list({ prefix: ledgerPrefix(uploadId), cursor, include: ["customMetadata"] });
         for (const o of page.objects) {
-          parts.push({ partNumber: Number(o.key.slice(o.key.lastIndexOf("/") + 1)), etag: o.customMetadata!.etag!, size: Number(o.customMetadata!.size) });
+          parts.push({
+            partNumber: Number(o.key.slice(o.key.lastIndexOf("/") + 1)),
+            etag: o.customMetadata!.etag!,
+            size: Number(o.customMetadata!.size),
+          });
         }
         cursor = page.truncated ? page.cursor : undefined;
       } while (cursor);
       return parts.sort((a, b) => a.partNumber - b.partNumber);
     },
     async complete(key, uploadId, parts) {
-      await binding(() => bucket.resumeMultipartUpload(key, uploadId).complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))));
+      await binding(() =>
+        bucket.resumeMultipartUpload(key, uploadId).complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))),
+      );
       await dropLedger(bucket, uploadId);
     },
     async abort(key, uploadId) {
@@ -157,19 +171,31 @@ async function dropLedger(bucket: R2Bucket, uploadId: string) {
 // The S3 API (aws4fetch)
 
 const xmlValues = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => decodeXml(m[1]!));
-const decodeXml = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const decodeXml = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 const encodeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 async function s3Error(res: Response): Promise<Error> {
   const body = await res.text();
   const code = xmlValues(body, "Code")[0] ?? `HTTP ${res.status}`;
   if (code === "NoSuchUpload") return new StoreRefused("NoSuchUpload", "The multipart upload does not exist.");
-  if (/^(InvalidPart|InvalidPartOrder|EntityTooSmall|EntityTooLarge|InvalidArgument)$/.test(code)) return new StoreRefused("InvalidPart", xmlValues(body, "Message")[0] ?? code);
+  if (/^(InvalidPart|InvalidPartOrder|EntityTooSmall|EntityTooLarge|InvalidArgument)$/.test(code))
+    return new StoreRefused("InvalidPart", xmlValues(body, "Message")[0] ?? code);
   return new Error(`S3 ${res.status} ${code}`);
 }
 
 export function s3Store(target: S3Target): ObjectStore & MultipartStore {
-  const client = new AwsClient({ accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, service: "s3", region: target.region });
+  const client = new AwsClient({
+    accessKeyId: target.accessKeyId,
+    secretAccessKey: target.secretAccessKey,
+    service: "s3",
+    region: target.region,
+  });
   // Query-string signatures (like presigned URLs) for every call: accepted by every S3-compatible
   // store, and the only kind the Worker's dev endpoint checks.
   const call = (u: string, init: RequestInit) => client.fetch(u, { ...init, aws: { signQuery: true } });
@@ -183,7 +209,11 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
       const res = await call(url(key), { method: "HEAD" });
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`S3 HEAD ${res.status}`);
-      return { size: Number(res.headers.get("content-length")), etag: unquote(res.headers.get("etag") ?? ""), contentType: res.headers.get("content-type") ?? "" };
+      return {
+        size: Number(res.headers.get("content-length")),
+        etag: unquote(res.headers.get("etag") ?? ""),
+        contentType: res.headers.get("content-type") ?? "",
+      };
     },
     async delete(key) {
       const res = await call(url(key), { method: "DELETE" });
@@ -204,7 +234,11 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
         if (!res.ok) throw await s3Error(res);
         const xml = await res.text();
         for (const block of xml.match(/<Part>[\s\S]*?<\/Part>/g) ?? []) {
-          parts.push({ partNumber: Number(xmlValues(block, "PartNumber")[0]), etag: unquote(xmlValues(block, "ETag")[0] ?? ""), size: Number(xmlValues(block, "Size")[0]) });
+          parts.push({
+            partNumber: Number(xmlValues(block, "PartNumber")[0]),
+            etag: unquote(xmlValues(block, "ETag")[0] ?? ""),
+            size: Number(xmlValues(block, "Size")[0]),
+          });
         }
         if (xmlValues(xml, "IsTruncated")[0] !== "true") break;
         marker = xmlValues(xml, "NextPartNumberMarker")[0] ?? String(parts.at(-1)?.partNumber ?? 0);

@@ -60,6 +60,7 @@ export async function s3TargetFor(config: Config, origin: string): Promise<S3Tar
       region: "auto",
     };
   }
-  if (devEndpointEnabled(config)) return { endpoint: `${origin}${DEV_S3_PATH}`, bucket: r2.bucketName, region: "auto", ...(await devCredentials(config)) };
+  if (devEndpointEnabled(config))
+    return { endpoint: `${origin}${DEV_S3_PATH}`, bucket: r2.bucketName, region: "auto", ...(await devCredentials(config)) };
   throw notConfigured();
 }

@@ -37,8 +37,22 @@ export async function createUpload(db: Db, config: Config, options: { origin: st
   const key = keyFor(ownerId, input.filename);
   const ttl = config.uploads.urlTtlSeconds;
   const now = Date.now();
-  const uploadUrl = await presign(target, { method: "PUT", key, expiresIn: ttl, contentType: input.contentType, contentLength: input.size });
-  await db.insert(uploads).values({ key, ownerId, filename: input.filename, contentType: input.contentType, size: input.size, createdAt: now, expiresAt: now + ttl * 1000 });
+  const uploadUrl = await presign(target, {
+    method: "PUT",
+    key,
+    expiresIn: ttl,
+    contentType: input.contentType,
+    contentLength: input.size,
+  });
+  await db.insert(uploads).values({
+    key,
+    ownerId,
+    filename: input.filename,
+    contentType: input.contentType,
+    size: input.size,
+    createdAt: now,
+    expiresAt: now + ttl * 1000,
+  });
   return {
     key,
     uploadUrl,
@@ -75,11 +89,16 @@ export async function verifyStored(db: Db, store: ObjectStore, declared: typeof 
   const problems = new Map<string, string[]>();
   if (object.size !== declared.size) problems.set("size", [`Declared ${declared.size} bytes, stored ${object.size}.`]);
   const storedType = normalType(object.contentType);
-  if (storedType !== declared.contentType) problems.set("contentType", [`Declared ${declared.contentType}, stored ${storedType || "none"}.`]);
+  if (storedType !== declared.contentType)
+    problems.set("contentType", [`Declared ${declared.contentType}, stored ${storedType || "none"}.`]);
   if (problems.size > 0) {
     await storeCall(() => store.delete(declared.key));
     await db.delete(uploads).where(eq(uploads.key, declared.key));
-    throw new HttpError(422, { type: "upload-mismatch", detail: "The uploaded object does not match its declaration; it was deleted.", errors: Object.fromEntries(problems) });
+    throw new HttpError(422, {
+      type: "upload-mismatch",
+      detail: "The uploaded object does not match its declaration; it was deleted.",
+      errors: Object.fromEntries(problems),
+    });
   }
   await db
     .update(uploads)
@@ -93,7 +112,8 @@ export async function completeUpload(db: Db, store: ObjectStore, options: { owne
   const { key } = ownedKey(options.key, options.ownerId);
   const declared = await declarationOf(db, key);
   if (!declared || declared.uploadId !== null) throw notFound("No upload was declared under this key.");
-  if (declared.completedAt !== null && declared.etag !== null) return { key, size: declared.size, contentType: declared.contentType, etag: declared.etag };
+  if (declared.completedAt !== null && declared.etag !== null)
+    return { key, size: declared.size, contentType: declared.contentType, etag: declared.etag };
   return verifyStored(db, store, declared);
 }
 
@@ -101,7 +121,12 @@ export async function completeUpload(db: Db, store: ObjectStore, options: { owne
  * A short-lived presigned GET for the owner, only for a completed upload whose object still has
  * the ETag `complete` verified. The URL makes the browser download the file, never render it.
  */
-export async function downloadUrl(db: Db, store: ObjectStore, config: Config, options: { origin: string; ownerId: string; key: string }): Promise<string> {
+export async function downloadUrl(
+  db: Db,
+  store: ObjectStore,
+  config: Config,
+  options: { origin: string; ownerId: string; key: string },
+): Promise<string> {
   const { key } = ownedKey(options.key, options.ownerId);
   const declared = await declarationOf(db, key);
   if (!declared || declared.completedAt === null || declared.etag === null) throw notFound("No completed upload under this key.");

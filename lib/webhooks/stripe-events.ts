@@ -71,12 +71,12 @@ const subscription = z.object({
   created: z.number().int().nonnegative(),
   data: z.object({
     object: z.object({
-    id: z.string().min(1).max(255),
-    customer: z.string().min(1),
-    status: z.string().min(1),
-    // API versions before 2025-03-31 put the period on the subscription; later ones only on its items.
-    current_period_end: z.number().int().nullish(),
-    items: z.object({ data: z.array(z.object({ current_period_end: z.number().int().nullish() })) }).nullish(),
+      id: z.string().min(1).max(255),
+      customer: z.string().min(1),
+      status: z.string().min(1),
+      // API versions before 2025-03-31 put the period on the subscription; later ones only on its items.
+      current_period_end: z.number().int().nullish(),
+      items: z.object({ data: z.array(z.object({ current_period_end: z.number().int().nullish() })) }).nullish(),
     }),
   }),
 });

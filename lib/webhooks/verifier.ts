@@ -97,7 +97,9 @@ export function createWebhookVerifier(scheme: SignatureScheme, options: Verifier
   const rawKeys = options.secrets.map((secret, i) => {
     const bytes = scheme.keyBytes(secret);
     if (!bytes || bytes.byteLength === 0) {
-      throw new WebhookConfigError(`${scheme.secretVar} entry ${i + 1} of ${options.secrets.length} is not a usable ${scheme.name} secret.`);
+      throw new WebhookConfigError(
+        `${scheme.secretVar} entry ${i + 1} of ${options.secrets.length} is not a usable ${scheme.name} secret.`,
+      );
     }
     return bytes;
   });
@@ -105,9 +107,7 @@ export function createWebhookVerifier(scheme: SignatureScheme, options: Verifier
   const now = options.now ?? (() => Date.now() / 1000);
   let keys: Promise<CryptoKey[]> | undefined;
   const importKeys = () =>
-    (keys ??= Promise.all(
-      rawKeys.map((raw) => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"])),
-    ));
+    (keys ??= Promise.all(rawKeys.map((raw) => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]))));
 
   return async (headers, body) => {
     const delivery = scheme.parse(headers);
@@ -133,7 +133,10 @@ export function createWebhookVerifier(scheme: SignatureScheme, options: Verifier
       const skew = Math.floor(now()) - delivery.timestamp;
       if (Math.abs(skew) > tolerance) {
         const when = skew > 0 ? `${skew} s old` : `${-skew} s in the future`;
-        throw new WebhookRejection("timestamp-outside-tolerance", `The signed timestamp is ${when}; at most ${tolerance} s either way is accepted.`);
+        throw new WebhookRejection(
+          "timestamp-outside-tolerance",
+          `The signed timestamp is ${when}; at most ${tolerance} s either way is accepted.`,
+        );
       }
     }
     return delivery;

@@ -38,7 +38,8 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => new Promise<void>((r) => jwksServer.close(() => r())));
 
-const draftsAs = (w: ReturnType<typeof useWorker>, jwt: string) => w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
+const draftsAs = (w: ReturnType<typeof useWorker>, jwt: string) =>
+  w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
 
 describe("HS256 with AUTH_SECRET", () => {
   const w = useWorker();
@@ -70,12 +71,39 @@ describe("HS256 with AUTH_SECRET", () => {
     ["a wrong secret", () => token("alice", { secret: "a-different-secret-0123456789abcdef" })],
     ["expired beyond the 30 s leeway", () => token("alice", { expiresIn: now() - 31 })],
     ["nbf beyond the 30 s leeway", () => token("alice", { notBefore: now() + 60 })],
-    ["no sub", () => new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode("integration-test-secret-0123456789abcdef"))],
-    ["no exp (a correct signature does not make a token valid forever)", () => new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("alice").setIssuedAt().sign(new TextEncoder().encode("integration-test-secret-0123456789abcdef"))],
+    [
+      "no sub",
+      () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setExpirationTime("1h")
+          .sign(new TextEncoder().encode("integration-test-secret-0123456789abcdef")),
+    ],
+    [
+      "no exp (a correct signature does not make a token valid forever)",
+      () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject("alice")
+          .setIssuedAt()
+          .sign(new TextEncoder().encode("integration-test-secret-0123456789abcdef")),
+    ],
     ["an empty sub", () => token("")],
     ["a 129-char sub", () => token("s".repeat(129))],
-    ["alg none", async () => `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(`{"sub":"alice","exp":${now() + 600}}`).toString("base64url")}.`],
-    ["HS512", () => new SignJWT({}).setProtectedHeader({ alg: "HS512" }).setSubject("alice").setExpirationTime("1h").sign(new TextEncoder().encode("integration-test-secret-0123456789abcdef".repeat(2)))],
+    [
+      "alg none",
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(`{"sub":"alice","exp":${now() + 600}}`).toString("base64url")}.`,
+    ],
+    [
+      "HS512",
+      () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS512" })
+          .setSubject("alice")
+          .setExpirationTime("1h")
+          .sign(new TextEncoder().encode("integration-test-secret-0123456789abcdef".repeat(2))),
+    ],
   ])("401 invalid_token for %s", async (_n, make) => {
     const res = await draftsAs(w, await make());
     expect(res.status).toBe(401);
@@ -91,7 +119,11 @@ describe("HS256 with AUTH_SECRET", () => {
   });
 
   it("RS256 tokens are refused when no JWKS is configured", async () => {
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: "RS256", kid: "rsa-1" }).setSubject("alice").setExpirationTime("1h").sign(rsa);
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256", kid: "rsa-1" })
+      .setSubject("alice")
+      .setExpirationTime("1h")
+      .sign(rsa);
     expect((await draftsAs(w, jwt)).status).toBe(401);
   });
 });
@@ -101,7 +133,11 @@ describe("AUTH_ISSUER and AUTH_AUDIENCE", () => {
 
   it("must match when set", async () => {
     expect((await draftsAs(w, await token("alice", { issuer: "https://issuer.example", audience: "routeflare" }))).status).toBe(200);
-    for (const opts of [{}, { issuer: "https://evil.example", audience: "routeflare" }, { issuer: "https://issuer.example", audience: "other" }]) {
+    for (const opts of [
+      {},
+      { issuer: "https://evil.example", audience: "routeflare" },
+      { issuer: "https://issuer.example", audience: "other" },
+    ]) {
       const res = await draftsAs(w, await token("alice", opts));
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
@@ -112,7 +148,11 @@ describe("AUTH_ISSUER and AUTH_AUDIENCE", () => {
 const ISSUER = "https://idp.example/";
 const AUDIENCE = "routeflare-api";
 const rs256 = (key: CryptoKey, opts: { sub?: string; aud?: string; exp?: boolean } = {}) => {
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: "RS256", kid: "rsa-1" }).setSubject(opts.sub ?? "rs-user").setIssuer(ISSUER).setAudience(opts.aud ?? AUDIENCE);
+  let jwt = new SignJWT({})
+    .setProtectedHeader({ alg: "RS256", kid: "rsa-1" })
+    .setSubject(opts.sub ?? "rs-user")
+    .setIssuer(ISSUER)
+    .setAudience(opts.aud ?? AUDIENCE);
   if (opts.exp !== false) jwt = jwt.setExpirationTime("1h");
   return jwt.sign(key);
 };
@@ -123,7 +163,13 @@ describe("RS256 / ES256 from AUTH_JWKS_URL (loopback http: allowed in developmen
   it("accepts RS256 and ES256 tokens signed by the JWKS keys, fetching the JWKS once", async () => {
     const hitsBefore = jwksHits;
     const r = await rs256(rsa);
-    const e = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "ec-1" }).setSubject("ec-user").setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime("1h").sign(ec);
+    const e = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "ec-1" })
+      .setSubject("ec-user")
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime("1h")
+      .sign(ec);
     const first = await draftsAs(w, r);
     expect(first.status, await first.clone().text()).toBe(200);
     expect((await draftsAs(w, e)).status).toBe(200);
@@ -152,7 +198,11 @@ describe("an incomplete JWKS configuration: 503 naming the missing setting, unti
   const cases = [
     { name: "no AUTH_ISSUER", vars: () => ({ AUTH_JWKS_URL: jwksUrl, AUTH_AUDIENCE: AUDIENCE }), names: "AUTH_ISSUER" },
     { name: "no AUTH_AUDIENCE", vars: () => ({ AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: ISSUER }), names: "AUTH_AUDIENCE" },
-    { name: "an http:// JWKS URL outside development", vars: () => ({ ENVIRONMENT: "production", AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }), names: "https" },
+    {
+      name: "an http:// JWKS URL outside development",
+      vars: () => ({ ENVIRONMENT: "production", AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }),
+      names: "https",
+    },
   ];
   for (const c of cases) {
     describe(c.name, () => {
@@ -162,7 +212,11 @@ describe("an incomplete JWKS configuration: 503 naming the missing setting, unti
         const hitsBefore = jwksHits;
         const withToken = await draftsAs(w, await rs256(rsa));
         const hs = await draftsAs(w, await token("alice", { issuer: ISSUER, audience: AUDIENCE }));
-        const none = await w.fetch("/api/posts", { method: "POST", headers: { "content-type": "application/json" }, body: '{"title":"a","content":"b"}' });
+        const none = await w.fetch("/api/posts", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"title":"a","content":"b"}',
+        });
         for (const res of [withToken, hs, none]) {
           expect(res.status).toBe(503);
           const p = await problem(res);
@@ -194,7 +248,9 @@ describe("the identity provider's JWKS is unreachable", () => {
   });
 
   describe("answering 500", () => {
-    const w = useWorker({ vars: () => ({ AUTH_JWKS_URL: jwksUrl.replace("/.well-known/jwks.json", "/broken"), AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }) });
+    const w = useWorker({
+      vars: () => ({ AUTH_JWKS_URL: jwksUrl.replace("/.well-known/jwks.json", "/broken"), AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }),
+    });
 
     it("503 + Retry-After, and no write happens", async () => {
       const res = await w.fetch("/api/posts", {

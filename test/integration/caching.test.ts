@@ -74,7 +74,10 @@ describe("static: GET /api/openapi.json is the copy `next build` rendered", () =
     expect(head.headers.get("etag")).toBe(etag);
     expect(await head.text()).toBe("");
 
-    const preflight = await w.fetch("/api/openapi.json", { method: "OPTIONS", headers: { origin: ALLOWED, "access-control-request-method": "GET" } });
+    const preflight = await w.fetch("/api/openapi.json", {
+      method: "OPTIONS",
+      headers: { origin: ALLOWED, "access-control-request-method": "GET" },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-methods")).toBe("GET, HEAD, OPTIONS");
     expect(preflight.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
@@ -88,7 +91,10 @@ describe("static: GET /api/openapi.json is the copy `next build` rendered", () =
 
 describe("time-revalidated: GET /api/stats (60 s)", () => {
   it("renders on the first request (the build's placeholder never ships), then every caller gets the cached body", async () => {
-    expect(buildCacheEntries().some((e) => e.body.includes('"/api/stats/route"')), "build placeholder dropped").toBe(false);
+    expect(
+      buildCacheEntries().some((e) => e.body.includes('"/api/stats/route"')),
+      "build placeholder dropped",
+    ).toBe(false);
     await publish("one");
     await publish("two");
     await publish("draft", false);
@@ -122,31 +128,27 @@ describe("time-revalidated: GET /api/stats (60 s)", () => {
     expect(garbled.headers.get("x-d1-bookmark")).toBeNull();
   });
 
-  it(
-    "is rendered again after its window: the first late caller gets the old body, later callers the new one",
-    async () => {
-      await publish("one");
-      const first = await stats();
-      expect(first.body.publishedPosts).toBe(1);
-      await publish("two");
+  it("is rendered again after its window: the first late caller gets the old body, later callers the new one", async () => {
+    await publish("one");
+    const first = await stats();
+    expect(first.body.publishedPosts).toBe(1);
+    await publish("two");
 
-      // Next's revalidate window is a build-time literal (60), so this test waits it out for real.
-      await sleep(60_000 - (Date.now() - Date.parse(first.body.updatedAt)) + 1_500);
-      const stale = await stats();
-      expect(stale.cache).toBe("STALE");
-      expect(stale.body).toEqual(first.body);
+    // Next's revalidate window is a build-time literal (60), so this test waits it out for real.
+    await sleep(60_000 - (Date.now() - Date.parse(first.body.updatedAt)) + 1_500);
+    const stale = await stats();
+    expect(stale.cache).toBe("STALE");
+    expect(stale.body).toEqual(first.body);
 
-      // The Durable Object queue re-renders it in the background through WORKER_SELF_REFERENCE.
-      let fresh = stale;
-      for (let i = 0; i < 50 && fresh.body.updatedAt === first.body.updatedAt; i++) {
-        await sleep(200);
-        fresh = await stats();
-      }
-      expect(fresh.body.publishedPosts).toBe(2);
-      expect(Date.parse(fresh.body.updatedAt)).toBeGreaterThan(Date.parse(first.body.updatedAt) + 60_000);
-      expect(fresh.cache).toBe("HIT");
-      expect(fresh.etag).not.toBe(first.etag);
-    },
-    90_000,
-  );
+    // The Durable Object queue re-renders it in the background through WORKER_SELF_REFERENCE.
+    let fresh = stale;
+    for (let i = 0; i < 50 && fresh.body.updatedAt === first.body.updatedAt; i++) {
+      await sleep(200);
+      fresh = await stats();
+    }
+    expect(fresh.body.publishedPosts).toBe(2);
+    expect(Date.parse(fresh.body.updatedAt)).toBeGreaterThan(Date.parse(first.body.updatedAt) + 60_000);
+    expect(fresh.cache).toBe("HIT");
+    expect(fresh.etag).not.toBe(first.etag);
+  }, 90_000);
 });

@@ -48,7 +48,8 @@ async function chat(w: Harness, body: unknown, opts: { sub?: string; stopAfterDe
   return { res, frames };
 }
 
-const deltasOf = (frames: Frame[]) => frames.filter((f) => f.data && f.data !== "[DONE]" && !f.event).map((f) => (JSON.parse(f.data!) as { delta: string }).delta);
+const deltasOf = (frames: Frame[]) =>
+  frames.filter((f) => f.data && f.data !== "[DONE]" && !f.event).map((f) => (JSON.parse(f.data!) as { delta: string }).delta);
 
 describe("local provider (default)", () => {
   const w = useWorker();
@@ -73,7 +74,12 @@ describe("local provider (default)", () => {
   });
 
   it("takes the messages form and answers deterministically", async () => {
-    const body = { messages: [{ role: "system", content: "be brief" }, { role: "user", content: "one two three" }] };
+    const body = {
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "one two three" },
+      ],
+    };
     const a = deltasOf((await chat(w, body)).frames).join("");
     const b = deltasOf((await chat(w, body)).frames).join("");
     expect(a).toBe(b);
@@ -99,14 +105,22 @@ describe("local provider (default)", () => {
     ["both forms", { message: "hi", messages: [{ role: "user", content: "x" }] }],
     ["a non-string message", { message: 42 }],
   ])("400 problem+json for %s, nothing streamed", async (_n, body) => {
-    const res = await w.fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: JSON.stringify(body) });
+    const res = await w.fetch("/api/chat", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(await bearer("alice")) },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(400);
     const p = await problem(res);
     expect(p.errors).toBeDefined();
   });
 
   it("415 for a non-JSON body and 405 for GET", async () => {
-    const res = await w.fetch("/api/chat", { method: "POST", headers: { "content-type": "text/plain", ...(await bearer("alice")) }, body: "hi" });
+    const res = await w.fetch("/api/chat", {
+      method: "POST",
+      headers: { "content-type": "text/plain", ...(await bearer("alice")) },
+      body: "hi",
+    });
     expect(res.status).toBe(415);
     await problem(res);
     const get = await w.fetch("/api/chat");
@@ -115,7 +129,9 @@ describe("local provider (default)", () => {
   });
 
   it("accepts 50 messages, the most allowed", async () => {
-    const { res, frames } = await chat(w, { messages: Array.from({ length: 50 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: "x" })) });
+    const { res, frames } = await chat(w, {
+      messages: Array.from({ length: 50 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: "x" })),
+    });
     expect(res.status).toBe(200);
     expect(frames.at(-1)!.data).toBe("[DONE]");
   });
@@ -129,7 +145,13 @@ describe("a client that leaves mid-stream", () => {
     const auth = (await bearer("alice")).authorization;
     await new Promise<void>((resolve, reject) => {
       const req = httpRequest(
-        { host: url.hostname, port: url.port, path: "/api/chat", method: "POST", headers: { "content-type": "application/json", authorization: auth } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: "/api/chat",
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: auth },
+        },
         (res) => {
           res.on("data", (chunk: Buffer) => {
             if (chunk.toString().includes("delta")) {
@@ -253,7 +275,10 @@ afterAll(() => {
 });
 
 describe("openai provider against an OpenAI-compatible upstream", () => {
-  const w = useWorker({ vars: () => ({ CHAT_PROVIDER: "openai", OPENAI_BASE_URL: upstreamUrl, CHAT_MODEL: "test-model" }), secrets: { OPENAI_API_KEY: "sk-test-123" } });
+  const w = useWorker({
+    vars: () => ({ CHAT_PROVIDER: "openai", OPENAI_BASE_URL: upstreamUrl, CHAT_MODEL: "test-model" }),
+    secrets: { OPENAI_API_KEY: "sk-test-123" },
+  });
 
   it("sends the key, model and messages, and streams the upstream's deltas through", async () => {
     mode = "ok";
@@ -285,7 +310,13 @@ describe("openai provider against an OpenAI-compatible upstream", () => {
     const auth = (await bearer("alice")).authorization;
     const firstDelta = await new Promise<string>((resolve, reject) => {
       const req = httpRequest(
-        { host: url.hostname, port: url.port, path: "/api/chat", method: "POST", headers: { "content-type": "application/json", authorization: auth } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: "/api/chat",
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: auth },
+        },
         (res) => {
           res.setEncoding("utf8");
           res.on("data", (chunk: string) => {
@@ -319,7 +350,13 @@ describe("openai provider against an OpenAI-compatible upstream", () => {
 
 describe("faults in the upstream model, injected into the running Worker's provider", () => {
   const w = useWorker({
-    vars: () => ({ CHAT_PROVIDER: "openai", OPENAI_BASE_URL: upstreamUrl, CHAT_MODEL: "test-model", CHAT_PROVIDER_TIMEOUT_MS: "500", CHAT_PING_INTERVAL_MS: "100" }),
+    vars: () => ({
+      CHAT_PROVIDER: "openai",
+      OPENAI_BASE_URL: upstreamUrl,
+      CHAT_MODEL: "test-model",
+      CHAT_PROVIDER_TIMEOUT_MS: "500",
+      CHAT_PING_INTERVAL_MS: "100",
+    }),
   });
 
   it("the upstream connection dying mid-stream → the deltas so far, an error frame, then the stream closes (no [DONE])", async () => {

@@ -14,20 +14,32 @@ describe("in development, signing with the built-in dev secret (no AUTH_SECRET)"
     const drafts = await w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${token}` } });
     expect(drafts.status).toBe(200);
 
-    const named = await w.fetch("/api/dev/token", { method: "POST", headers: { "content-type": "application/json" }, body: '{"sub":"carol"}' });
+    const named = await w.fetch("/api/dev/token", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"sub":"carol"}',
+    });
     expect(((await named.json()) as { sub: string }).sub).toBe("carol");
   });
 
   it("400 for a prototype-named key, naming it", async () => {
     for (const key of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
-      const res = await w.fetch("/api/dev/token", { method: "POST", headers: { "content-type": "application/json" }, body: `{"sub":"carol",${JSON.stringify(key)}:1}` });
+      const res = await w.fetch("/api/dev/token", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `{"sub":"carol",${JSON.stringify(key)}:1}`,
+      });
       expect(res.status).toBe(400);
       expect((await problem(res)).errors).toHaveProperty([key]);
     }
   });
 
   it("400 for a bad sub", async () => {
-    const res = await w.fetch("/api/dev/token", { method: "POST", headers: { "content-type": "application/json" }, body: '{"sub":"../x y"}' });
+    const res = await w.fetch("/api/dev/token", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"sub":"../x y"}',
+    });
     expect(res.status).toBe(400);
     expect((await problem(res)).errors).toHaveProperty("sub");
   });

@@ -37,7 +37,11 @@ describe("D1 fails at the last statement of a multi-statement write", () => {
   });
 
   it("single-statement writes are untouched (the fault is only in batches)", async () => {
-    const res = await w.fetch("/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: '{"title":"a","content":"b"}' });
+    const res = await w.fetch("/api/posts", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(await bearer("alice")) },
+      body: '{"title":"a","content":"b"}',
+    });
     expect(res.status).toBe(201);
     expect(await count(w, "posts")).toBe(1);
   });

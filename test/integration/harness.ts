@@ -105,7 +105,10 @@ async function empty(bucket: R2Bucket) {
 }
 
 /** A bearer token for `sub`, signed with the harness's AUTH_SECRET unless `opts.secret` says otherwise. */
-export function token(sub: string, opts: Omit<MintOptions, "sub" | "secret" | "expires"> & { secret?: string; expiresIn?: MintOptions["expires"] } = {}) {
+export function token(
+  sub: string,
+  opts: Omit<MintOptions, "sub" | "secret" | "expires"> & { secret?: string; expiresIn?: MintOptions["expires"] } = {},
+) {
   const { expiresIn, secret, ...rest } = opts;
   return mintToken({ ...rest, sub, secret: secret ?? AUTH_SECRET, expires: expiresIn });
 }
@@ -114,9 +117,15 @@ export const bearer = async (sub: string) => ({ authorization: `Bearer ${await t
 
 export async function problem(res: Response) {
   expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  const body = (await res.json()) as { type: string; title: string; status: number; detail?: string; errors?: Record<string, string[]>; requestId: string };
+  const body = (await res.json()) as {
+    type: string;
+    title: string;
+    status: number;
+    detail?: string;
+    errors?: Record<string, string[]>;
+    requestId: string;
+  };
   expect(body.status).toBe(res.status);
   expect(body.requestId).toBe(res.headers.get("x-request-id"));
   return body;
 }
-

@@ -19,7 +19,8 @@ const count = async (table: string) => (await (await w.env()).DB.prepare(`SELECT
 const sql = async (query: string) => (await w.env()).DB.prepare(query).run();
 
 /** A JSON text of `base` with an extra own key `key` (JSON.stringify would drop `__proto__` set by assignment). */
-const withKey = (base: Record<string, unknown>, key: string, value: unknown = 1) => JSON.stringify(base).slice(0, -1) + `,${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+const withKey = (base: Record<string, unknown>, key: string, value: unknown = 1) =>
+  JSON.stringify(base).slice(0, -1) + `,${JSON.stringify(key)}:${JSON.stringify(value)}}`;
 
 async function createPost(sub = "alice") {
   const res = await w.fetch("/api/posts", {
@@ -34,8 +35,20 @@ async function createPost(sub = "alice") {
 describe("any JSON key is just a key", () => {
   const routes: { name: string; method: string; path: () => Promise<string>; body: Record<string, unknown>; table: string }[] = [
     { name: "POST /api/posts", method: "POST", path: async () => "/api/posts", body: { title: "x", content: "y" }, table: "posts" },
-    { name: "POST /api/uploads", method: "POST", path: async () => "/api/uploads", body: { filename: "a.png", contentType: "image/png", size: 3 }, table: "uploads" },
-    { name: "POST /api/uploads/complete", method: "POST", path: async () => "/api/uploads/complete", body: { key: "uploads/alice/x/a.png" }, table: "uploads" },
+    {
+      name: "POST /api/uploads",
+      method: "POST",
+      path: async () => "/api/uploads",
+      body: { filename: "a.png", contentType: "image/png", size: 3 },
+      table: "uploads",
+    },
+    {
+      name: "POST /api/uploads/complete",
+      method: "POST",
+      path: async () => "/api/uploads/complete",
+      body: { key: "uploads/alice/x/a.png" },
+      table: "uploads",
+    },
     { name: "POST /api/chat", method: "POST", path: async () => "/api/chat", body: { message: "hi" }, table: "posts" },
   ];
 
@@ -47,7 +60,11 @@ describe("any JSON key is just a key", () => {
         fc.asyncProperty(anyKey, async (key) => {
           // A key the schema knows is not "extra": skip it.
           fc.pre(!Object.hasOwn(route.body, key));
-          const res = await w.fetch(path, { method: route.method, headers: { "content-type": "application/json", ...auth }, body: withKey(route.body, key) });
+          const res = await w.fetch(path, {
+            method: route.method,
+            headers: { "content-type": "application/json", ...auth },
+            body: withKey(route.body, key),
+          });
           expect(res.status).toBe(400);
           const p = await problem(res);
           expect(Object.keys(p.errors ?? {})).toContain(key);
@@ -112,10 +129,15 @@ describe("any Authorization header", () => {
 
   it("any header value → 401 or an ordinary answer (404 here), never 5xx", async () => {
     // Visible ASCII and spaces: what fetch lets a client put in a header value.
-    const headerChar = fc.constantFrom(..." \tBbEeAaRr.-_~+/=xyz0123".split(""), ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)));
+    const headerChar = fc.constantFrom(
+      ..." \tBbEeAaRr.-_~+/=xyz0123".split(""),
+      ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)),
+    );
     const headerValue = fc.oneof(
       fc.string({ unit: headerChar, maxLength: 300 }),
-      fc.tuple(fc.constantFrom("Bearer", "bearer", "BEARER", "Bearerx", "Basic"), fc.string({ unit: headerChar, maxLength: 300 })).map(([s, rest]) => s + rest),
+      fc
+        .tuple(fc.constantFrom("Bearer", "bearer", "BEARER", "Bearerx", "Basic"), fc.string({ unit: headerChar, maxLength: 300 }))
+        .map(([s, rest]) => s + rest),
     );
     await fc.assert(
       fc.asyncProperty(headerValue, async (value) => {
@@ -129,7 +151,13 @@ describe("any Authorization header", () => {
 });
 
 /** A raw request, to send exactly the headers given (an empty If-Match, a chunked body). */
-function raw(opts: { method: string; path: string; headers: Record<string, string>; body?: Buffer; chunkSize?: number }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function raw(opts: {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  chunkSize?: number;
+}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const url = w.url();
     const req = httpRequest({ host: url.hostname, port: url.port, path: opts.path, method: opts.method, headers: opts.headers }, (res) => {
@@ -211,7 +239,13 @@ describe("an answer given without reading a large chunked body", () => {
     it(`${method} ${path} → ${status} problem, every time`, async () => {
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          raw({ method, path, headers: { "content-type": "application/json", "transfer-encoding": "chunked" }, body, chunkSize: i % 2 ? 512 : 1024 }),
+          raw({
+            method,
+            path,
+            headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+            body,
+            chunkSize: i % 2 ? 512 : 1024,
+          }),
         ),
       );
       for (const res of results) {

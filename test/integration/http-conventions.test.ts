@@ -48,20 +48,33 @@ describe("request id", () => {
   });
 
   it("is on every kind of response: 200, 204, 304, 404, 405", async () => {
-    const created = await w.fetch("/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: '{"title":"a","content":"b","published":true}' });
+    const created = await w.fetch("/api/posts", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(await bearer("alice")) },
+      body: '{"title":"a","content":"b","published":true}',
+    });
     const post = (await created.json()) as { id: string };
     const etag = created.headers.get("etag")!;
     const responses = [
       await w.fetch("/api/health"),
       await w.fetch(`/api/posts/${post.id}`, { method: "DELETE", headers: await bearer("alice") }),
-      await w.fetch("/api/posts", { method: "OPTIONS", headers: { origin: "https://app.example.com", "access-control-request-method": "POST" } }),
+      await w.fetch("/api/posts", {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example.com", "access-control-request-method": "POST" },
+      }),
       await w.fetch("/api/nope"),
       await w.fetch("/api/health", { method: "PUT" }),
     ];
-    await w.fetch("/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: '{"title":"a","content":"b","published":true}' }).then(async (r) => {
-      const p = (await r.json()) as { id: string };
-      responses.push(await w.fetch(`/api/posts/${p.id}`, { headers: { "if-none-match": r.headers.get("etag")! } }));
-    });
+    await w
+      .fetch("/api/posts", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(await bearer("alice")) },
+        body: '{"title":"a","content":"b","published":true}',
+      })
+      .then(async (r) => {
+        const p = (await r.json()) as { id: string };
+        responses.push(await w.fetch(`/api/posts/${p.id}`, { headers: { "if-none-match": r.headers.get("etag")! } }));
+      });
     expect(etag).toBeTruthy();
     expect(responses.map((r) => r.status)).toEqual([200, 204, 204, 404, 405, 304]);
     for (const r of responses) {
@@ -72,12 +85,15 @@ describe("request id", () => {
 });
 
 describe("unknown paths and methods", () => {
-  it.each(["/api/nope", "/api", "/api/", "/api/posts/a/b/c", "/api/health/extra", "/api/%E2%80%AE"])("404 problem+json for %s", async (path) => {
-    const res = await w.fetch(path);
-    expect(res.status).toBe(404);
-    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-    await problem(res);
-  });
+  it.each(["/api/nope", "/api", "/api/", "/api/posts/a/b/c", "/api/health/extra", "/api/%E2%80%AE"])(
+    "404 problem+json for %s",
+    async (path) => {
+      const res = await w.fetch(path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      await problem(res);
+    },
+  );
 
   it.each([
     ["/api/health", "POST", "GET, HEAD, OPTIONS"],
@@ -137,7 +153,12 @@ describe("JSON request bodies", () => {
 
   it("413 for an oversized chunked body without Content-Length; nothing written", async () => {
     const body = bodyOfSize(MAX * 3);
-    const res = await raw("/api/posts", { "content-type": "application/json", ...(await bearer("alice")) }, [body.slice(0, 500), body.slice(500, 1500), body.slice(1500)], true);
+    const res = await raw(
+      "/api/posts",
+      { "content-type": "application/json", ...(await bearer("alice")) },
+      [body.slice(0, 500), body.slice(500, 1500), body.slice(1500)],
+      true,
+    );
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ status: 413 });
     expect(await count()).toBe(0);
@@ -145,7 +166,12 @@ describe("JSON request bodies", () => {
 
   it("a chunked body within the limit is fine", async () => {
     const body = bodyOfSize(MAX - 10);
-    const res = await raw("/api/posts", { "content-type": "application/json", ...(await bearer("alice")) }, [body.slice(0, 100), body.slice(100)], true);
+    const res = await raw(
+      "/api/posts",
+      { "content-type": "application/json", ...(await bearer("alice")) },
+      [body.slice(0, 100), body.slice(100)],
+      true,
+    );
     expect(res.status).toBe(201);
   });
 });
@@ -162,7 +188,11 @@ describe("CORS", () => {
 
   it("a disallowed or missing origin gets no Access-Control-Allow-* header, but the request runs", async () => {
     for (const headers of [{ origin: "https://evil.example.com" }, { origin: "null" }, {}] as Record<string, string>[]) {
-      const res = await w.fetch("/api/posts", { method: "POST", headers: { ...headers, "content-type": "application/json", ...(await bearer("alice")) }, body: '{"title":"a","content":"b"}' });
+      const res = await w.fetch("/api/posts", {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json", ...(await bearer("alice")) },
+        body: '{"title":"a","content":"b"}',
+      });
       expect(res.status).toBe(201);
       expect([...res.headers.keys()].filter((k) => k.startsWith("access-control-allow"))).toEqual([]);
     }
@@ -176,20 +206,28 @@ describe("CORS", () => {
   ])("preflight on %s: 204 with the route's own methods", async (path, methods) => {
     const res = await w.fetch(path, {
       method: "OPTIONS",
-      headers: { origin: "http://localhost:3000", "access-control-request-method": "PUT", "access-control-request-headers": "content-type, authorization, if-match" },
+      headers: {
+        origin: "http://localhost:3000",
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "content-type, authorization, if-match",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
     expect(res.headers.get("access-control-allow-methods")).toBe(methods);
     const allowed = res.headers.get("access-control-allow-headers")!.toLowerCase();
-    for (const h of ["content-type", "authorization", "idempotency-key", "if-match", "if-none-match", "x-request-id", "x-d1-bookmark"]) expect(allowed).toContain(h);
+    for (const h of ["content-type", "authorization", "idempotency-key", "if-match", "if-none-match", "x-request-id", "x-d1-bookmark"])
+      expect(allowed).toContain(h);
     expect(res.headers.get("access-control-max-age")).toBe("86400");
     expect(res.headers.has("access-control-allow-credentials")).toBe(false);
     expect(await res.text()).toBe("");
   });
 
   it("preflight from a disallowed origin: 204 without Access-Control-Allow-*", async () => {
-    const res = await w.fetch("/api/posts", { method: "OPTIONS", headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" } });
+    const res = await w.fetch("/api/posts", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" },
+    });
     expect(res.status).toBe(204);
     expect([...res.headers.keys()].filter((k) => k.startsWith("access-control-allow"))).toEqual([]);
   });

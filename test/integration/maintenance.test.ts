@@ -7,8 +7,12 @@ const DAY = 86_400_000;
 
 async function seed(now: number) {
   const { DB } = await w.env();
-  const event = DB.prepare("INSERT INTO webhook_events (source, id, type, status, event_created, received_at, request_id) VALUES ('stripe', ?, 'x', 'ignored', NULL, ?, 'r')");
-  const key = DB.prepare("INSERT INTO idempotency_keys (user_id, key, request_hash, status, post_id, response_body, created_at) VALUES ('alice', ?, 'h', 201, 'p', '{}', ?)");
+  const event = DB.prepare(
+    "INSERT INTO webhook_events (source, id, type, status, event_created, received_at, request_id) VALUES ('stripe', ?, 'x', 'ignored', NULL, ?, 'r')",
+  );
+  const key = DB.prepare(
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, status, post_id, response_body, created_at) VALUES ('alice', ?, 'h', 201, 'p', '{}', ?)",
+  );
   await DB.batch([
     event.bind("evt_40d", now - 40 * DAY),
     event.bind("evt_12d", now - 12 * DAY),
@@ -20,7 +24,7 @@ async function seed(now: number) {
   ]);
 }
 
-const ids = async (sql: string) => ((await (await w.env()).DB.prepare(sql).all<{ id: string }>()).results.map((r) => r.id)).sort();
+const ids = async (sql: string) => (await (await w.env()).DB.prepare(sql).all<{ id: string }>()).results.map((r) => r.id).sort();
 
 describe("daily maintenance (scheduled)", () => {
   it("deletes webhook events older than WEBHOOK_RETENTION_DAYS and idempotency records older than 24 h, nothing else", async () => {

@@ -25,7 +25,11 @@ describe("through OpenNext (ROUTEFLARE_LEAN_PATH=false)", () => {
     expect(got.status).toBe(200);
     expect(got.headers.get("etag")).toBe(created.headers.get("etag"));
 
-    const invalid = await w.fetch("/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: '{"title":""}' });
+    const invalid = await w.fetch("/api/posts", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(await bearer("alice")) },
+      body: '{"title":""}',
+    });
     expect(invalid.status).toBe(400);
     await problem(invalid);
     const missing = await w.fetch("/api/nope");
@@ -45,7 +49,11 @@ describe("through OpenNext (ROUTEFLARE_LEAN_PATH=false)", () => {
   });
 
   it("streams SSE frames incrementally through Next too", async () => {
-    const res = await w.fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: '{"message":"hi"}' });
+    const res = await w.fetch("/api/chat", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(await bearer("alice")) },
+      body: '{"message":"hi"}',
+    });
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     const arrivals: number[] = [];

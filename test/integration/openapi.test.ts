@@ -55,7 +55,19 @@ describe("GET /api/openapi.json", () => {
   });
 
   it("takes request schemas from the validating zod schemas", async () => {
-    const d = (await doc()) as unknown as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { maxLength?: number }>; additionalProperties?: boolean } }> } }>> };
+    const d = (await doc()) as unknown as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: {
+              content: Record<string, { schema: { properties: Record<string, { maxLength?: number }>; additionalProperties?: boolean } }>;
+            };
+          }
+        >
+      >;
+    };
     const create = d.paths["/api/posts"]!.post!.requestBody!.content["application/json"]!.schema;
     expect(create.properties.title!.maxLength).toBe(200);
     expect(create.properties.content!.maxLength).toBe(100000);

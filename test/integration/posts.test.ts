@@ -51,15 +51,9 @@ async function seed(n: number, opts: { published?: boolean; author?: string; sam
     const id = newPostId(t);
     ids.push(id);
     stmts.push(
-      env.DB.prepare("INSERT INTO posts (id, title, content, published, author_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)").bind(
-        id,
-        `Seeded ${i}`,
-        "x".repeat(40),
-        opts.published === false ? 0 : 1,
-        opts.author ?? "seed-author",
-        t,
-        t,
-      ),
+      env.DB.prepare(
+        "INSERT INTO posts (id, title, content, published, author_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+      ).bind(id, `Seeded ${i}`, "x".repeat(40), opts.published === false ? 0 : 1, opts.author ?? "seed-author", t, t),
     );
   }
   await env.DB.batch(stmts);
@@ -80,7 +74,11 @@ describe("POST /api/posts", () => {
   });
 
   it("401 without a token, 401 invalid_token with a bad one; nothing written", async () => {
-    const none = await w.fetch("/api/posts", { method: "POST", headers: { "content-type": "application/json" }, body: '{"title":"a","content":"b"}' });
+    const none = await w.fetch("/api/posts", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"title":"a","content":"b"}',
+    });
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect(none.headers.get("www-authenticate")).not.toContain("invalid_token");
@@ -88,7 +86,10 @@ describe("POST /api/posts", () => {
 
     const bad = await w.fetch("/api/posts", {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${await token("alice", { secret: "not-the-secret-at-all-0123456789" })}` },
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${await token("alice", { secret: "not-the-secret-at-all-0123456789" })}`,
+      },
       body: '{"title":"a","content":"b"}',
     });
     expect(bad.status).toBe(401);
@@ -358,11 +359,19 @@ describe("GET /api/posts", () => {
 describe("PUT / PATCH / DELETE /api/posts/<id>", () => {
   it("PUT replaces all fields; PATCH changes some; each bumps the ETag", async () => {
     const post = await createOk("alice", { title: "T", content: "C" });
-    const put = await w.fetch(`/api/posts/${post.id}`, { method: "PUT", headers: await jsonHeaders("alice"), body: JSON.stringify({ title: "T2", content: "C2", published: true }) });
+    const put = await w.fetch(`/api/posts/${post.id}`, {
+      method: "PUT",
+      headers: await jsonHeaders("alice"),
+      body: JSON.stringify({ title: "T2", content: "C2", published: true }),
+    });
     expect(put.status).toBe(200);
     const replaced = (await put.json()) as Post;
     expect(replaced).toMatchObject({ id: post.id, title: "T2", content: "C2", published: true, createdAt: post.createdAt });
-    const patch = await w.fetch(`/api/posts/${post.id}`, { method: "PATCH", headers: await jsonHeaders("alice"), body: JSON.stringify({ content: "C3" }) });
+    const patch = await w.fetch(`/api/posts/${post.id}`, {
+      method: "PATCH",
+      headers: await jsonHeaders("alice"),
+      body: JSON.stringify({ content: "C3" }),
+    });
     expect(patch.status).toBe(200);
     expect(await patch.json()).toMatchObject({ title: "T2", content: "C3", published: true });
     expect(patch.headers.get("etag")).not.toBe(put.headers.get("etag"));
@@ -370,13 +379,21 @@ describe("PUT / PATCH / DELETE /api/posts/<id>", () => {
 
   it("PUT without every field and PATCH without any field are 400; nothing written", async () => {
     const post = await createOk("alice", { title: "T", content: "C" });
-    const put = await w.fetch(`/api/posts/${post.id}`, { method: "PUT", headers: await jsonHeaders("alice"), body: JSON.stringify({ title: "X", content: "Y" }) });
+    const put = await w.fetch(`/api/posts/${post.id}`, {
+      method: "PUT",
+      headers: await jsonHeaders("alice"),
+      body: JSON.stringify({ title: "X", content: "Y" }),
+    });
     expect(put.status).toBe(400);
     expect((await problem(put)).errors).toHaveProperty("published");
     const patch = await w.fetch(`/api/posts/${post.id}`, { method: "PATCH", headers: await jsonHeaders("alice"), body: "{}" });
     expect(patch.status).toBe(400);
     await problem(patch);
-    const patchUnknown = await w.fetch(`/api/posts/${post.id}`, { method: "PATCH", headers: await jsonHeaders("alice"), body: '{"authorId":"bob"}' });
+    const patchUnknown = await w.fetch(`/api/posts/${post.id}`, {
+      method: "PATCH",
+      headers: await jsonHeaders("alice"),
+      body: '{"authorId":"bob"}',
+    });
     expect(patchUnknown.status).toBe(400);
     const row = await (await w.env()).DB.prepare("SELECT title, content, author_id AS a, version FROM posts").first();
     expect(row).toEqual({ title: "T", content: "C", a: "alice", version: 1 });
@@ -409,7 +426,11 @@ describe("PUT / PATCH / DELETE /api/posts/<id>", () => {
     const post = await createOk("alice", { title: "T", content: "C" });
     const res = await w.fetch(`/api/posts/${post.id}`, { method: "DELETE" });
     expect(res.status).toBe(401);
-    const missing = await w.fetch(`/api/posts/${newPostId()}`, { method: "PATCH", headers: await jsonHeaders("alice"), body: '{"title":"x"}' });
+    const missing = await w.fetch(`/api/posts/${newPostId()}`, {
+      method: "PATCH",
+      headers: await jsonHeaders("alice"),
+      body: '{"title":"x"}',
+    });
     expect(missing.status).toBe(404);
   });
 
@@ -427,11 +448,22 @@ describe("PUT / PATCH / DELETE /api/posts/<id>", () => {
       await problem(res);
     }
     expect(await (await w.env()).DB.prepare("SELECT title, version FROM posts").first()).toEqual({ title: "T", version: 1 });
-    const weak = await w.fetch(`/api/posts/${post.id}`, { method: "PATCH", headers: await jsonHeaders("alice", { "if-match": `W/${etag}` }), body: '{"title":"x"}' });
+    const weak = await w.fetch(`/api/posts/${post.id}`, {
+      method: "PATCH",
+      headers: await jsonHeaders("alice", { "if-match": `W/${etag}` }),
+      body: '{"title":"x"}',
+    });
     expect(weak.status).toBe(412);
-    const ok = await w.fetch(`/api/posts/${post.id}`, { method: "PATCH", headers: await jsonHeaders("alice", { "if-match": etag }), body: '{"title":"New"}' });
+    const ok = await w.fetch(`/api/posts/${post.id}`, {
+      method: "PATCH",
+      headers: await jsonHeaders("alice", { "if-match": etag }),
+      body: '{"title":"New"}',
+    });
     expect(ok.status).toBe(200);
-    const del = await w.fetch(`/api/posts/${post.id}`, { method: "DELETE", headers: await jsonHeaders("alice", { "if-match": ok.headers.get("etag")! }) });
+    const del = await w.fetch(`/api/posts/${post.id}`, {
+      method: "DELETE",
+      headers: await jsonHeaders("alice", { "if-match": ok.headers.get("etag")! }),
+    });
     expect(del.status).toBe(204);
     expect(await del.text()).toBe("");
     expect((await w.fetch(`/api/posts/${post.id}`, { headers: await bearer("alice") })).status).toBe(404);
@@ -442,7 +474,9 @@ describe("PUT / PATCH / DELETE /api/posts/<id>", () => {
     const post = (await created.json()) as Post;
     const headers = await jsonHeaders("alice", { "if-match": created.headers.get("etag")! });
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => w.fetch(`/api/posts/${post.id}`, { method: "PATCH", headers, body: JSON.stringify({ title: `W${i}` }) })),
+      Array.from({ length: 8 }, (_, i) =>
+        w.fetch(`/api/posts/${post.id}`, { method: "PATCH", headers, body: JSON.stringify({ title: `W${i}` }) }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);

@@ -9,7 +9,11 @@ const browser = useBrowser();
 
 describe("uploads demo page (Chromium)", () => {
   it("uploads a real file through the UI; the object's bytes are in R2", async () => {
-    const content = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `line ${i}\n`).join("").slice(0, 200_000));
+    const content = Buffer.from(
+      Array.from({ length: 200_000 }, (_, i) => `line ${i}\n`)
+        .join("")
+        .slice(0, 200_000),
+    );
     const page = await browser.newPage();
     const puts: string[] = [];
     page.on("request", (r) => {
@@ -20,7 +24,11 @@ describe("uploads demo page (Chromium)", () => {
     await page.waitForFunction(() => (document.getElementById("token") as HTMLInputElement).value.split(".").length === 3);
     await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: content });
     await page.click("#upload");
-    await page.waitForFunction(() => document.getElementById("status")!.textContent !== "idle" && !/ing$/.test(document.getElementById("status")!.textContent!), null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => document.getElementById("status")!.textContent !== "idle" && !/ing$/.test(document.getElementById("status")!.textContent!),
+      null,
+      { timeout: 20_000 },
+    );
     expect(await page.textContent("#status")).toBe("done");
     expect(await page.getAttribute("#progress", "value")).toBe("100");
 

@@ -22,16 +22,35 @@ async function presign(w: Harness, body: { filename: string; contentType: string
 }
 const complete = async (w: Harness, key: string, sub = "alice") =>
   w.fetch("/api/uploads/complete", { method: "POST", headers: await json(sub), body: JSON.stringify({ key }) });
-const download = async (w: Harness, key: string, sub = "alice") => w.fetch(`/api/uploads/${key}`, { headers: await bearer(sub), redirect: "manual" });
+const download = async (w: Harness, key: string, sub = "alice") =>
+  w.fetch(`/api/uploads/${key}`, { headers: await bearer(sub), redirect: "manual" });
 const objects = async (w: Harness) => (await (await w.env()).BUCKET.list()).objects.map((o) => o.key);
 const rows = async (w: Harness) =>
-  (await (await w.env()).DB.prepare("SELECT key, completed_at, etag FROM uploads ORDER BY key").all<{ key: string; completed_at: number | null; etag: string | null }>()).results;
+  (
+    await (
+      await w.env()
+    ).DB.prepare("SELECT key, completed_at, etag FROM uploads ORDER BY key").all<{
+      key: string;
+      completed_at: number | null;
+      etag: string | null;
+    }>()
+  ).results;
 
 /** What a signer that knows a secret could make: a presigned dev-endpoint URL. */
 async function forge(w: Harness, o: { key: string; method: "PUT" | "GET"; secretAccessKey: string; headers?: Record<string, string> }) {
   const url = new URL(`/api/dev-s3/routeflare-uploads/${o.key}`, w.url());
   url.searchParams.set("X-Amz-Expires", "600");
-  const signer = new AwsV4Signer({ method: o.method, url: url.toString(), headers: o.headers ?? {}, accessKeyId: "ROUTEFLARE-DEV", secretAccessKey: o.secretAccessKey, service: "s3", region: "auto", signQuery: true, allHeaders: true });
+  const signer = new AwsV4Signer({
+    method: o.method,
+    url: url.toString(),
+    headers: o.headers ?? {},
+    accessKeyId: "ROUTEFLARE-DEV",
+    secretAccessKey: o.secretAccessKey,
+    service: "s3",
+    region: "auto",
+    signQuery: true,
+    allHeaders: true,
+  });
   return (await signer.sign()).url.toString();
 }
 
@@ -85,8 +104,16 @@ describe("the dev endpoint's signing key is derived from this deployment's AUTH_
 
   it("the old public constant and keys derived from other secrets forge nothing; nothing is written", async () => {
     const p = await presign(w, { filename: "a.txt", contentType: "text/plain", size: 3 });
-    for (const secretAccessKey of ["routeflare-dev-s3-secret-not-for-production", derived("another-deployment-secret-0123456789"), derived("routeflare-local-development-secret-do-not-deploy")]) {
-      const put = await fetch(await forge(w, { key: p.key, method: "PUT", secretAccessKey, headers: { "content-type": "text/html" } }), { method: "PUT", headers: { "content-type": "text/html" }, body: "<h1>" });
+    for (const secretAccessKey of [
+      "routeflare-dev-s3-secret-not-for-production",
+      derived("another-deployment-secret-0123456789"),
+      derived("routeflare-local-development-secret-do-not-deploy"),
+    ]) {
+      const put = await fetch(await forge(w, { key: p.key, method: "PUT", secretAccessKey, headers: { "content-type": "text/html" } }), {
+        method: "PUT",
+        headers: { "content-type": "text/html" },
+        body: "<h1>",
+      });
       expect(put.status).toBe(403);
       await problem(put);
     }
@@ -95,7 +122,12 @@ describe("the dev endpoint's signing key is derived from this deployment's AUTH_
 
   it("only the key derived from the deployment's own secret signs", async () => {
     const p = await presign(w, { filename: "a.txt", contentType: "text/plain", size: 3 });
-    const url = await forge(w, { key: p.key, method: "PUT", secretAccessKey: derived(AUTH_SECRET), headers: { "content-type": "text/plain" } });
+    const url = await forge(w, {
+      key: p.key,
+      method: "PUT",
+      secretAccessKey: derived(AUTH_SECRET),
+      headers: { "content-type": "text/plain" },
+    });
     expect((await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" }, body: "abc" })).status).toBe(200);
   });
 });
@@ -130,11 +162,14 @@ describe("keys of any other shape get 404 without touching the store", () => {
     await problem(res);
   });
 
-  it.each(bad.map((k) => [k.length > 80 ? `${k.slice(0, 60)}…(${k.length})` : k, k]))("complete %s → 404 or 400, never the store", async (_label, key) => {
-    const res = await complete(w, key);
-    expect([400, 404]).toContain(res.status);
-    await problem(res);
-  });
+  it.each(bad.map((k) => [k.length > 80 ? `${k.slice(0, 60)}…(${k.length})` : k, k]))(
+    "complete %s → 404 or 400, never the store",
+    async (_label, key) => {
+      const res = await complete(w, key);
+      expect([400, 404]).toContain(res.status);
+      await problem(res);
+    },
+  );
 
   it("the dev endpoint refuses them too (before checking any signature)", async () => {
     for (const key of bad.slice(1).filter((k) => !k.includes("/../"))) {
@@ -160,7 +195,11 @@ describe("R2 failing (development fault switch FAULT_R2=on)", () => {
   it("download of a completed upload → 503 + Retry-After", async () => {
     const p = await presign(w, { filename: "a.txt", contentType: "text/plain", size: 3 });
     const object = await (await w.env()).BUCKET.put(p.key, "abc", { httpMetadata: { contentType: "text/plain" } });
-    await (await w.env()).DB.prepare("UPDATE uploads SET completed_at = ?, etag = ? WHERE key = ?").bind(Date.now(), object!.etag, p.key).run();
+    await (
+      await w.env()
+    ).DB.prepare("UPDATE uploads SET completed_at = ?, etag = ? WHERE key = ?")
+      .bind(Date.now(), object!.etag, p.key)
+      .run();
     const res = await download(w, p.key);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -168,7 +207,11 @@ describe("R2 failing (development fault switch FAULT_R2=on)", () => {
   });
 
   it("multipart create → 503 + Retry-After and no declaration", async () => {
-    const res = await w.fetch("/api/uploads/multipart", { method: "POST", headers: await json("alice"), body: JSON.stringify({ filename: "a.pdf", contentType: "application/pdf", size: 6 << 20 }) });
+    const res = await w.fetch("/api/uploads/multipart", {
+      method: "POST",
+      headers: await json("alice"),
+      body: JSON.stringify({ filename: "a.pdf", contentType: "application/pdf", size: 6 << 20 }),
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
     await problem(res);
@@ -206,18 +249,33 @@ describe("daily maintenance removes abandoned uploads", () => {
   });
 
   it("aborts multipart uploads started more than 24 h ago and never completed, parts and all", async () => {
-    const post = async (path: string, body: unknown) => w.fetch(path, { method: "POST", headers: await json("alice"), body: JSON.stringify(body) });
-    const started = async () => (await (await post("/api/uploads/multipart", { filename: "big.pdf", contentType: "application/pdf", size: 6 << 20 })).json()) as { key: string; uploadId: string };
+    const post = async (path: string, body: unknown) =>
+      w.fetch(path, { method: "POST", headers: await json("alice"), body: JSON.stringify(body) });
+    const started = async () =>
+      (await (await post("/api/uploads/multipart", { filename: "big.pdf", contentType: "application/pdf", size: 6 << 20 })).json()) as {
+        key: string;
+        uploadId: string;
+      };
     const old = await started();
     const fresh = await started();
-    const [part] = ((await (await post("/api/uploads/multipart/parts", { key: old.key, uploadId: old.uploadId, partNumbers: [1] })).json()) as { parts: { url: string; size: number }[] }).parts;
+    const [part] = (
+      (await (await post("/api/uploads/multipart/parts", { key: old.key, uploadId: old.uploadId, partNumbers: [1] })).json()) as {
+        parts: { url: string; size: number }[];
+      }
+    ).parts;
     expect((await fetch(part!.url, { method: "PUT", body: new Uint8Array(part!.size) })).status).toBe(200);
-    await (await w.env()).DB.prepare("UPDATE uploads SET expires_at = ? WHERE key = ?").bind(Date.now() - 1000, old.key).run();
+    await (
+      await w.env()
+    ).DB.prepare("UPDATE uploads SET expires_at = ? WHERE key = ?")
+      .bind(Date.now() - 1000, old.key)
+      .run();
 
     expect((await w.scheduled("17 3 * * *")).outcome).toBe("ok");
     expect((await rows(w)).map((r) => r.key)).toEqual([fresh.key]);
     expect(await objects(w)).toEqual([]);
-    const listed = await w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: old.key, uploadId: old.uploadId })}`, { headers: await bearer("alice") });
+    const listed = await w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: old.key, uploadId: old.uploadId })}`, {
+      headers: await bearer("alice"),
+    });
     expect(listed.status).toBe(404);
   });
 });

@@ -88,7 +88,10 @@ describe("uploads demo page: multipart (Chromium)", () => {
     const result = JSON.parse((await page.textContent("#result"))!) as { key: string; size: number; contentType: string };
     expect(result).toMatchObject({ size: content.length, contentType: "application/pdf" });
     const bearerToken = await page.evaluate(() => localStorage.getItem("routeflare.token"));
-    const redirect = await w.fetch(`/api/uploads/${result.key}`, { headers: { authorization: `Bearer ${bearerToken}` }, redirect: "manual" });
+    const redirect = await w.fetch(`/api/uploads/${result.key}`, {
+      headers: { authorization: `Bearer ${bearerToken}` },
+      redirect: "manual",
+    });
     expect(redirect.status).toBe(302);
     const downloaded = new Uint8Array(await (await fetch(redirect.headers.get("location")!)).arrayBuffer());
     expect(sha256(downloaded)).toBe(sha256(content));
@@ -136,7 +139,9 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
     await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 90_000 });
     expect(await page.textContent("#status")).toBe("done");
     expect(await page.textContent("#parts")).toBe("6/6 parts");
-    const row = await (await w.env()).DB.prepare("SELECT size, completed_at FROM uploads").first<{ size: number; completed_at: number | null }>();
+    const row = await (
+      await w.env()
+    ).DB.prepare("SELECT size, completed_at FROM uploads").first<{ size: number; completed_at: number | null }>();
     expect(row).toMatchObject({ size: 30 * MiB, completed_at: expect.any(Number) });
   });
 
@@ -148,7 +153,9 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
     await expect.poll(() => finished.length, { timeout: 60_000 }).toBeGreaterThan(0);
     await page.click("#cancel");
     await page.waitForFunction(() => document.getElementById("status")!.textContent === "cancelled");
-    await expect.poll(async () => (await (await w.env()).DB.prepare("SELECT count(*) AS n FROM uploads").first<{ n: number }>())!.n).toBe(0);
+    await expect
+      .poll(async () => (await (await w.env()).DB.prepare("SELECT count(*) AS n FROM uploads").first<{ n: number }>())!.n)
+      .toBe(0);
     await expect.poll(async () => (await (await w.env()).BUCKET.list()).objects.map((o) => o.key)).toEqual([]);
   });
 });

@@ -24,7 +24,8 @@ interface SignedPart {
 }
 
 const jsonHeaders = async (sub: string) => ({ "content-type": "application/json", ...(await bearer(sub)) });
-const post = async (w: Harness, path: string, body: unknown, sub = "alice") => w.fetch(path, { method: "POST", headers: await jsonHeaders(sub), body: JSON.stringify(body) });
+const post = async (w: Harness, path: string, body: unknown, sub = "alice") =>
+  w.fetch(path, { method: "POST", headers: await jsonHeaders(sub), body: JSON.stringify(body) });
 const bytes = (n: number, seed = 7): Uint8Array<ArrayBuffer> => {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed + (i >> 13)) & 255;
@@ -55,10 +56,15 @@ const list = async (w: Harness, u: Pick<Created, "key" | "uploadId">, sub = "ali
 const complete = async (w: Harness, u: Pick<Created, "key" | "uploadId">, parts: { partNumber: number; etag: string }[], sub = "alice") =>
   post(w, "/api/uploads/multipart/complete", { key: u.key, uploadId: u.uploadId, parts }, sub);
 const abort = async (w: Harness, u: Pick<Created, "key" | "uploadId">, sub = "alice") =>
-  w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: u.key, uploadId: u.uploadId })}`, { method: "DELETE", headers: await bearer(sub) });
-const rows = async (w: Harness) => (await (await w.env()).DB.prepare("SELECT key, completed_at FROM uploads").all<{ key: string; completed_at: number | null }>()).results;
+  w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: u.key, uploadId: u.uploadId })}`, {
+    method: "DELETE",
+    headers: await bearer(sub),
+  });
+const rows = async (w: Harness) =>
+  (await (await w.env()).DB.prepare("SELECT key, completed_at FROM uploads").all<{ key: string; completed_at: number | null }>()).results;
 const objectKeys = async (w: Harness) => (await (await w.env()).BUCKET.list({ prefix: "uploads/" })).objects.map((o) => o.key);
-const download = async (w: Harness, key: string, sub = "alice") => w.fetch(`/api/uploads/${key}`, { headers: await bearer(sub), redirect: "manual" });
+const download = async (w: Harness, key: string, sub = "alice") =>
+  w.fetch(`/api/uploads/${key}`, { headers: await bearer(sub), redirect: "manual" });
 
 const FILE = { filename: "video.png", contentType: "image/png" };
 
@@ -117,7 +123,9 @@ describe("multipart upload: 12 MiB + 1 byte in 3 parts", () => {
     expect(missing).toEqual([2]);
     const [p2] = await sign(w, u, missing);
     const second = await putPart(p2!, data, u.partSize);
-    const all = [...listed.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), second].sort((a, b) => a.partNumber - b.partNumber);
+    const all = [...listed.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })), second].sort(
+      (a, b) => a.partNumber - b.partNumber,
+    );
     const done = await complete(w, u, all);
     expect(done.status).toBe(200);
     const got = await fetch((await download(w, u.key)).headers.get("location")!);
@@ -133,7 +141,12 @@ describe("multipart upload: 12 MiB + 1 byte in 3 parts", () => {
     expect((await abort(w, u)).status).toBe(204);
     expect(await rows(w)).toEqual([]);
     expect((await (await w.env()).BUCKET.list()).objects).toEqual([]);
-    for (const res of [await list(w, u), await abort(w, u), await complete(w, u, [{ partNumber: 1, etag: "x" }]), await post(w, "/api/uploads/multipart/parts", { key: u.key, uploadId: u.uploadId, partNumbers: [1] })]) {
+    for (const res of [
+      await list(w, u),
+      await abort(w, u),
+      await complete(w, u, [{ partNumber: 1, etag: "x" }]),
+      await post(w, "/api/uploads/multipart/parts", { key: u.key, uploadId: u.uploadId, partNumbers: [1] }),
+    ]) {
       expect(res.status).toBe(404);
       await problem(res);
     }

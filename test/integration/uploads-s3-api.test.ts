@@ -37,10 +37,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const w = useWorker({ vars: () => ({ R2_S3_ENDPOINT: endpoint, R2_BUCKET_NAME: BUCKET }), secrets: { R2_ACCESS_KEY_ID: "S3RVER", R2_SECRET_ACCESS_KEY: "S3RVER" } });
+const w = useWorker({
+  vars: () => ({ R2_S3_ENDPOINT: endpoint, R2_BUCKET_NAME: BUCKET }),
+  secrets: { R2_ACCESS_KEY_ID: "S3RVER", R2_SECRET_ACCESS_KEY: "S3RVER" },
+});
 
 const post = async (h: Harness, path: string, body: unknown) =>
-  h.fetch(path, { method: "POST", headers: { "content-type": "application/json", ...(await bearer("alice")) }, body: JSON.stringify(body) });
+  h.fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(await bearer("alice")) },
+    body: JSON.stringify(body),
+  });
 const bytes = (n: number): Uint8Array<ArrayBuffer> => Uint8Array.from({ length: n }, (_, i) => (i * 131 + (i >> 11)) & 255);
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -105,15 +112,27 @@ describe("the same S3 client code against the Worker's dev endpoint: all five mu
 
   it("create, upload parts (signed by the Worker), list, complete, and abort another", async () => {
     const secretAccessKey = createHmac("sha256", AUTH_SECRET).update("routeflare dev-s3 signing key v1").digest("hex");
-    const store = s3Store({ endpoint: `${dev.url().origin}/api/dev-s3`, bucket: "routeflare-uploads", accessKeyId: "ROUTEFLARE-DEV", secretAccessKey, region: "auto" });
+    const store = s3Store({
+      endpoint: `${dev.url().origin}/api/dev-s3`,
+      bucket: "routeflare-uploads",
+      accessKeyId: "ROUTEFLARE-DEV",
+      secretAccessKey,
+      region: "auto",
+    });
     const key = "uploads/alice/0123456789abcdef0123456789abcdef/direct.png";
     const uploadId = await store.create(key, { contentType: "image/png" });
     const { AwsClient } = await import("aws4fetch");
     const client = new AwsClient({ accessKeyId: "ROUTEFLARE-DEV", secretAccessKey, service: "s3", region: "auto" });
     const data = bytes(5 * MiB + 10);
-    const partUrl = (n: number) => `${dev.url().origin}/api/dev-s3/routeflare-uploads/${key}?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
+    const partUrl = (n: number) =>
+      `${dev.url().origin}/api/dev-s3/routeflare-uploads/${key}?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
     const put = async (n: number, body: Uint8Array<ArrayBuffer>) => {
-      const res = await client.fetch(partUrl(n), { method: "PUT", body, headers: { "content-length": String(body.length) }, aws: { signQuery: true, allHeaders: true } });
+      const res = await client.fetch(partUrl(n), {
+        method: "PUT",
+        body,
+        headers: { "content-length": String(body.length) },
+        aws: { signQuery: true, allHeaders: true },
+      });
       expect(res.status).toBe(200);
       return res.headers.get("etag")!;
     };

@@ -12,7 +12,11 @@ interface Presigned {
 }
 
 async function presign(w: Harness, body: unknown, sub = "alice") {
-  return w.fetch("/api/uploads", { method: "POST", headers: { "content-type": "application/json", ...(await bearer(sub)) }, body: JSON.stringify(body) });
+  return w.fetch("/api/uploads", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(await bearer(sub)) },
+    body: JSON.stringify(body),
+  });
 }
 async function presignOk(w: Harness, body: { filename: string; contentType: string; size: number }, sub = "alice") {
   const res = await presign(w, body, sub);
@@ -20,7 +24,11 @@ async function presignOk(w: Harness, body: { filename: string; contentType: stri
   return (await res.json()) as Presigned;
 }
 async function complete(w: Harness, key: string, sub = "alice") {
-  return w.fetch("/api/uploads/complete", { method: "POST", headers: { "content-type": "application/json", ...(await bearer(sub)) }, body: JSON.stringify({ key }) });
+  return w.fetch("/api/uploads/complete", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(await bearer(sub)) },
+    body: JSON.stringify({ key }),
+  });
 }
 const countUploads = (w: Harness) => countRows(w, "uploads");
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) % 256);
@@ -86,29 +94,43 @@ describe("local development (no R2 credentials): presign → PUT → complete �
     const p = await presignOk(w, { filename: "a.png", contentType: "image/png", size: 3 });
     const res = await fetch(p.uploadUrl, {
       method: "OPTIONS",
-      headers: { origin: "http://localhost:3000", "access-control-request-method": "PUT", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: "http://localhost:3000",
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "content-type",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
     expect(res.headers.get("access-control-allow-methods")).toContain("PUT");
     expect(res.headers.get("access-control-allow-headers")!.toLowerCase()).toContain("content-type");
-    const other = await fetch(p.uploadUrl, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "PUT" } });
+    const other = await fetch(p.uploadUrl, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "PUT" },
+    });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("401 without a token", async () => {
-    const res = await w.fetch("/api/uploads", { method: "POST", headers: { "content-type": "application/json" }, body: '{"filename":"a.png","contentType":"image/png","size":1}' });
+    const res = await w.fetch("/api/uploads", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"filename":"a.png","contentType":"image/png","size":1}',
+    });
     expect(res.status).toBe(401);
     await problem(res);
   });
 
-  it.each(["../../x", "a/b", "\\..\\evil", "nul\u0000byte.png", "gnp.\u202Eexe", "x".repeat(300) + ".png", "...."])("nasty filename %j stays under the owner's prefix", async (filename) => {
-    const p = await presignOk(w, { filename, contentType: "image/png", size: 1 });
-    const parts = p.key.split("/");
-    expect(parts).toHaveLength(4);
-    expect(parts.slice(0, 2)).toEqual(["uploads", "alice"]);
-    expect(parts[3]).toMatch(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,119}$/);
-  });
+  it.each(["../../x", "a/b", "\\..\\evil", "nul\u0000byte.png", "gnp.\u202Eexe", "x".repeat(300) + ".png", "...."])(
+    "nasty filename %j stays under the owner's prefix",
+    async (filename) => {
+      const p = await presignOk(w, { filename, contentType: "image/png", size: 1 });
+      const parts = p.key.split("/");
+      expect(parts).toHaveLength(4);
+      expect(parts.slice(0, 2)).toEqual(["uploads", "alice"]);
+      expect(parts[3]).toMatch(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,119}$/);
+    },
+  );
 
   it("a PUT with another Content-Type is refused by the signature, nothing stored", async () => {
     const p = await presignOk(w, { filename: "a.png", contentType: "image/png", size: 3 });
@@ -220,7 +242,9 @@ describe("with real R2 credentials", () => {
 });
 
 describe("with R2_S3_ENDPOINT", () => {
-  const w = useWorker({ secrets: { R2_S3_ENDPOINT: "https://s3.example.test", R2_ACCESS_KEY_ID: "AK", R2_SECRET_ACCESS_KEY: "SK", R2_BUCKET_NAME: "mybucket" } });
+  const w = useWorker({
+    secrets: { R2_S3_ENDPOINT: "https://s3.example.test", R2_ACCESS_KEY_ID: "AK", R2_SECRET_ACCESS_KEY: "SK", R2_BUCKET_NAME: "mybucket" },
+  });
 
   it("points there, path-style", async () => {
     const p = await presignOk(w, { filename: "a.pdf", contentType: "application/pdf", size: 3 });

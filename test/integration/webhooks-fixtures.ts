@@ -36,7 +36,9 @@ export function logLines(w: Harness): Record<string, unknown>[] {
 export async function expectRejectionLogged(w: Harness, res: Response, check: string) {
   const requestId = res.headers.get("x-request-id");
   // Log lines reach the harness asynchronously.
-  await expect.poll(() => logLines(w).find((l) => l.requestId === requestId && l.msg === "webhook rejected")).toMatchObject({ level: "warn", check });
+  await expect
+    .poll(() => logLines(w).find((l) => l.requestId === requestId && l.msg === "webhook rejected"))
+    .toMatchObject({ level: "warn", check });
 }
 
 /** A body stream without Content-Length (chunked), delivered in 64 KiB pieces. */

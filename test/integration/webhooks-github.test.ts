@@ -21,7 +21,8 @@ function headers(body: string, opts: { delivery?: string | null; secret?: string
   if (opts.delivery !== null) h["x-github-delivery"] = opts.delivery ?? "d3b2c1a0-cc78-11e3-81ab-4c9367dc0958";
   return h;
 }
-const post = (body: BodyInit, h: Record<string, string>, init: RequestInit = {}) => w.fetch("/api/webhooks/github", { method: "POST", headers: h, body, ...init });
+const post = (body: BodyInit, h: Record<string, string>, init: RequestInit = {}) =>
+  w.fetch("/api/webhooks/github", { method: "POST", headers: h, body, ...init });
 const payload = JSON.stringify({ ref: "refs/heads/main", repository: { full_name: "octo/repo" }, commits: [] });
 
 describe("POST /api/webhooks/github", () => {
@@ -54,7 +55,9 @@ describe("POST /api/webhooks/github", () => {
 
   it("concurrent deliveries of one body under different ids: exactly one is recorded", async () => {
     const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
-    const results = await Promise.all(["c-1", "c-2", "c-3", "c-4"].map(async (d) => (await post(body, headers(body, { delivery: d, event: "ping" }))).json()));
+    const results = await Promise.all(
+      ["c-1", "c-2", "c-3", "c-4"].map(async (d) => (await post(body, headers(body, { delivery: d, event: "ping" }))).json()),
+    );
     expect(results.filter((r) => !(r as { duplicate?: boolean }).duplicate)).toHaveLength(1);
     expect(await count(w, "webhook_events")).toBe(1);
   });
@@ -94,12 +97,18 @@ describe("POST /api/webhooks/github", () => {
     });
 
     it("a garbled signature header", async () => {
-      await expectRejected(await post(payload, { ...headers(payload), "x-hub-signature-256": "sha256=nothex" }), "signature-header-malformed");
+      await expectRejected(
+        await post(payload, { ...headers(payload), "x-hub-signature-256": "sha256=nothex" }),
+        "signature-header-malformed",
+      );
     });
 
     it("a correctly signed form-encoded payload (the webhook must use application/json)", async () => {
       const form = "payload=" + encodeURIComponent(payload);
-      await expectRejected(await post(form, { ...headers(form), "content-type": "application/x-www-form-urlencoded" }), "payload-not-json-object");
+      await expectRejected(
+        await post(form, { ...headers(form), "content-type": "application/x-www-form-urlencoded" }),
+        "payload-not-json-object",
+      );
     });
   });
 

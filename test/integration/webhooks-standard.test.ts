@@ -32,7 +32,13 @@ describe("POST /api/webhooks/standard", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: true });
     expect(await rows(w, "SELECT source, id, type, status, event_created FROM webhook_events")).toEqual([
-      { source: "standard", id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", type: "user.created", status: "ignored", event_created: Math.floor(at.getTime() / 1000) },
+      {
+        source: "standard",
+        id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+        type: "user.created",
+        status: "ignored",
+        event_created: Math.floor(at.getTime() / 1000),
+      },
     ]);
   });
 
@@ -81,15 +87,24 @@ describe("POST /api/webhooks/standard", () => {
     });
 
     it("a stale timestamp (over 5 minutes old)", async () => {
-      await expectRejected(await post(payload, headers("msg_1", payload, { at: new Date(Date.now() - 301_000) })), "timestamp-outside-tolerance");
+      await expectRejected(
+        await post(payload, headers("msg_1", payload, { at: new Date(Date.now() - 301_000) })),
+        "timestamp-outside-tolerance",
+      );
     });
 
     it("a future timestamp (over 5 minutes ahead)", async () => {
-      await expectRejected(await post(payload, headers("msg_1", payload, { at: new Date(Date.now() + 320_000) })), "timestamp-outside-tolerance");
+      await expectRejected(
+        await post(payload, headers("msg_1", payload, { at: new Date(Date.now() + 320_000) })),
+        "timestamp-outside-tolerance",
+      );
     });
 
     it("a garbled signature header", async () => {
-      await expectRejected(await post(payload, { ...headers("msg_1", payload), "webhook-signature": "sig=abc" }), "signature-header-malformed");
+      await expectRejected(
+        await post(payload, { ...headers("msg_1", payload), "webhook-signature": "sig=abc" }),
+        "signature-header-malformed",
+      );
     });
 
     it("a correctly signed body that is not a JSON object", async () => {

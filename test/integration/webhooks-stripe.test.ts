@@ -12,14 +12,31 @@ const ROTATED = "whsec_integration_previous";
 const w = useWorker({ secrets: { STRIPE_WEBHOOK_SECRET: `${SECRET}, ${ROTATED}` } });
 
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (payload: string, secret = SECRET, timestamp = now()) => Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+const sign = (payload: string, secret = SECRET, timestamp = now()) =>
+  Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 const v1 = (header: string) => header.split("v1=")[1]!;
 
 let seq = 0;
 function event(type: string, object: Record<string, unknown>, opts: { id?: string; created?: number } = {}) {
-  return JSON.stringify({ id: opts.id ?? `evt_${++seq}_${Date.now()}`, object: "event", api_version: "2025-10-29.clover", created: opts.created ?? now(), livemode: false, type, data: { object } });
+  return JSON.stringify({
+    id: opts.id ?? `evt_${++seq}_${Date.now()}`,
+    object: "event",
+    api_version: "2025-10-29.clover",
+    created: opts.created ?? now(),
+    livemode: false,
+    type,
+    data: { object },
+  });
 }
-const session = (id = "cs_test_1") => ({ id, object: "checkout.session", customer: "cus_123", amount_total: 4200, currency: "eur", mode: "payment", payment_status: "paid" });
+const session = (id = "cs_test_1") => ({
+  id,
+  object: "checkout.session",
+  customer: "cus_123",
+  amount_total: 4200,
+  currency: "eur",
+  mode: "payment",
+  payment_status: "paid",
+});
 
 function post(body: BodyInit, headers: Record<string, string> = {}, init: RequestInit = {}) {
   return w.fetch("/api/webhooks/stripe", { method: "POST", headers: { "content-type": "application/json", ...headers }, body, ...init });
@@ -38,7 +55,14 @@ describe("POST /api/webhooks/stripe: accepted events", () => {
       { id: "cs_test_1", customer: "cus_123", amount_total: 4200, currency: "eur", status: "fulfilled", event_id: "evt_checkout" },
     ]);
     expect(await rows(w, "SELECT source, id, type, status, event_created, request_id FROM webhook_events")).toEqual([
-      { source: "stripe", id: "evt_checkout", type: "checkout.session.completed", status: "processed", event_created: 1_760_000_000, request_id: res.headers.get("x-request-id") },
+      {
+        source: "stripe",
+        id: "evt_checkout",
+        type: "checkout.session.completed",
+        status: "processed",
+        event_created: 1_760_000_000,
+        request_id: res.headers.get("x-request-id"),
+      },
     ]);
   });
 
@@ -83,7 +107,13 @@ describe("POST /api/webhooks/stripe: accepted events", () => {
   });
 
   it("keeps the newest subscription state when events arrive out of order", async () => {
-    const sub = (status: string, end: number) => ({ id: "sub_1", object: "subscription", customer: "cus_9", status, current_period_end: end });
+    const sub = (status: string, end: number) => ({
+      id: "sub_1",
+      object: "subscription",
+      customer: "cus_9",
+      status,
+      current_period_end: end,
+    });
     const created = event("customer.subscription.created", sub("incomplete", 1000), { created: 1_760_000_000 });
     const updated = event("customer.subscription.updated", sub("active", 2000), { created: 1_760_000_100 });
     const deleted = event("customer.subscription.deleted", sub("canceled", 2000), { created: 1_760_000_200 });
@@ -107,7 +137,9 @@ describe("POST /api/webhooks/stripe: accepted events", () => {
     const res = await deliver(body);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: true });
-    expect(await rows(w, "SELECT id, type, status FROM webhook_events")).toEqual([{ id: "evt_other", type: "invoice.paid", status: "ignored" }]);
+    expect(await rows(w, "SELECT id, type, status FROM webhook_events")).toEqual([
+      { id: "evt_other", type: "invoice.paid", status: "ignored" },
+    ]);
     expect(await count(w, "orders")).toBe(0);
     expect((await deliver(body)).status).toBe(200);
     expect(await count(w, "webhook_events")).toBe(1);
@@ -233,18 +265,28 @@ describe("POST /api/webhooks/stripe: rejections (400 problem, logged, nothing wr
   }
 
   it("a correctly signed event without an id", async () => {
-    const p = await expectRejected(await deliver(JSON.stringify({ object: "event", type: "invoice.paid", created: now(), data: { object: {} } })), "payload-invalid");
+    const p = await expectRejected(
+      await deliver(JSON.stringify({ object: "event", type: "invoice.paid", created: now(), data: { object: {} } })),
+      "payload-invalid",
+    );
     expect(p.errors).toHaveProperty("id");
   });
 
   it("a correctly signed subscription event without created (its ordering needs it)", async () => {
-    const body = JSON.stringify({ id: "evt_no_created", type: "customer.subscription.updated", data: { object: { id: "sub_1", customer: "cus_1", status: "active" } } });
+    const body = JSON.stringify({
+      id: "evt_no_created",
+      type: "customer.subscription.updated",
+      data: { object: { id: "sub_1", customer: "cus_1", status: "active" } },
+    });
     const p = await expectRejected(await deliver(body), "payload-invalid");
     expect(p.errors).toHaveProperty("created");
   });
 
   it("a correctly signed checkout session without an id", async () => {
-    const p = await expectRejected(await deliver(event("checkout.session.completed", { object: "checkout.session", amount_total: 1 })), "payload-invalid");
+    const p = await expectRejected(
+      await deliver(event("checkout.session.completed", { object: "checkout.session", amount_total: 1 })),
+      "payload-invalid",
+    );
     expect(p.errors).toHaveProperty(["data.object.id"]);
   });
 });

@@ -11,7 +11,13 @@ import { expectNothingWritten, logLines } from "./webhooks-fixtures";
 // Stripe and GitHub secrets unset; a Standard Webhooks secret that is not base64.
 const w = useWorker({ secrets: { STANDARD_WEBHOOK_SECRET: "whsec_%%% not base64 %%%" } });
 
-const body = JSON.stringify({ id: "evt_1", object: "event", type: "checkout.session.completed", created: Math.floor(Date.now() / 1000), data: { object: { id: "cs_1" } } });
+const body = JSON.stringify({
+  id: "evt_1",
+  object: "event",
+  type: "checkout.session.completed",
+  created: Math.floor(Date.now() / 1000),
+  data: { object: { id: "cs_1" } },
+});
 
 async function expectRefused(res: Response, varName: string) {
   expect(res.status).toBe(503);
@@ -28,7 +34,10 @@ async function expectRefused(res: Response, varName: string) {
 describe("unconfigured webhook secrets", () => {
   it("stripe: 503 even for a delivery signed with some secret", async () => {
     const sig = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: "whsec_anything" });
-    await expectRefused(await w.fetch("/api/webhooks/stripe", { method: "POST", headers: { "stripe-signature": sig }, body }), "STRIPE_WEBHOOK_SECRET");
+    await expectRefused(
+      await w.fetch("/api/webhooks/stripe", { method: "POST", headers: { "stripe-signature": sig }, body }),
+      "STRIPE_WEBHOOK_SECRET",
+    );
   });
 
   it("stripe: 503 for an unsigned delivery", async () => {
@@ -36,7 +45,11 @@ describe("unconfigured webhook secrets", () => {
   });
 
   it("github: 503", async () => {
-    const headers = { "x-github-delivery": "g-1", "x-github-event": "push", "x-hub-signature-256": "sha256=" + createHmac("sha256", "").update(body).digest("hex") };
+    const headers = {
+      "x-github-delivery": "g-1",
+      "x-github-event": "push",
+      "x-hub-signature-256": "sha256=" + createHmac("sha256", "").update(body).digest("hex"),
+    };
     await expectRefused(await w.fetch("/api/webhooks/github", { method: "POST", headers, body }), "GITHUB_WEBHOOK_SECRET");
   });
 

@@ -16,7 +16,11 @@ describe("posts route handlers", () => {
   it("create, read with ETag/304, list, delete", async () => {
     const created = await callRoute(
       postsRoute.POST,
-      new Request("https://api.test/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await auth("u1")) }, body: '{"title":"Hi","content":"there","published":true}' }),
+      new Request("https://api.test/api/posts", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(await auth("u1")) },
+        body: '{"title":"Hi","content":"there","published":true}',
+      }),
     );
     expect(created.status).toBe(201);
     const post = (await created.json()) as { id: string };
@@ -25,13 +29,21 @@ describe("posts route handlers", () => {
 
     const got = await callRoute(postRoute.GET, new Request(`https://api.test/api/posts/${post.id}`), { id: post.id });
     expect(got.status).toBe(200);
-    const again = await callRoute(postRoute.GET, new Request(`https://api.test/api/posts/${post.id}`, { headers: { "if-none-match": got.headers.get("etag")! } }), { id: post.id });
+    const again = await callRoute(
+      postRoute.GET,
+      new Request(`https://api.test/api/posts/${post.id}`, { headers: { "if-none-match": got.headers.get("etag")! } }),
+      { id: post.id },
+    );
     expect(again.status).toBe(304);
 
     const list = await callRoute(postsRoute.GET, new Request("https://api.test/api/posts?limit=5"));
     expect(((await list.json()) as { posts: unknown[] }).posts).toHaveLength(1);
 
-    const del = await callRoute(postRoute.DELETE, new Request(`https://api.test/api/posts/${post.id}`, { method: "DELETE", headers: await auth("u1") }), { id: post.id });
+    const del = await callRoute(
+      postRoute.DELETE,
+      new Request(`https://api.test/api/posts/${post.id}`, { method: "DELETE", headers: await auth("u1") }),
+      { id: post.id },
+    );
     expect(del.status).toBe(204);
     expect(await countRows(env.DB, "posts")).toBe(0);
   });
@@ -39,7 +51,11 @@ describe("posts route handlers", () => {
   it("a 400 for bad input writes nothing and carries the request id", async () => {
     const res = await callRoute(
       postsRoute.POST,
-      new Request("https://api.test/api/posts", { method: "POST", headers: { "content-type": "application/json", "x-request-id": "rid-1", ...(await auth("u1")) }, body: '{"title":""}' }),
+      new Request("https://api.test/api/posts", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "rid-1", ...(await auth("u1")) },
+        body: '{"title":""}',
+      }),
     );
     expect(res.status).toBe(400);
     expect(res.headers.get("x-request-id")).toBe("rid-1");
@@ -52,13 +68,25 @@ describe("posts route handlers", () => {
   it("an If-Match with no entity tag in it (empty, or only commas and spaces) matches nothing: 412, nothing written", async () => {
     const created = await callRoute(
       postsRoute.POST,
-      new Request("https://api.test/api/posts", { method: "POST", headers: { "content-type": "application/json", ...(await auth("u1")) }, body: '{"title":"Hi","content":"there"}' }),
+      new Request("https://api.test/api/posts", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(await auth("u1")) },
+        body: '{"title":"Hi","content":"there"}',
+      }),
     );
     const { id } = (await created.json()) as { id: string };
     for (const ifMatch of ["", " ", ",", " , ,"]) {
       const headers = { "content-type": "application/json", "if-match": ifMatch, ...(await auth("u1")) };
-      const put = await callRoute(postRoute.PUT, new Request(`https://api.test/api/posts/${id}`, { method: "PUT", headers, body: '{"title":"X","content":"Y","published":true}' }), { id });
-      const patch = await callRoute(postRoute.PATCH, new Request(`https://api.test/api/posts/${id}`, { method: "PATCH", headers, body: '{"title":"X"}' }), { id });
+      const put = await callRoute(
+        postRoute.PUT,
+        new Request(`https://api.test/api/posts/${id}`, { method: "PUT", headers, body: '{"title":"X","content":"Y","published":true}' }),
+        { id },
+      );
+      const patch = await callRoute(
+        postRoute.PATCH,
+        new Request(`https://api.test/api/posts/${id}`, { method: "PATCH", headers, body: '{"title":"X"}' }),
+        { id },
+      );
       const del = await callRoute(postRoute.DELETE, new Request(`https://api.test/api/posts/${id}`, { method: "DELETE", headers }), { id });
       expect([put.status, patch.status, del.status]).toEqual([412, 412, 412]);
     }

@@ -37,18 +37,32 @@ describe("SigV4 presigning against AWS's published example", () => {
     const at = Date.UTC(2013, 4, 24, 1);
     await expect(verifyPresignedRequest(new Request(signed), new URL(signed), { credentials: AWS, now: at })).resolves.toBeUndefined();
     const tampered = signed.replace("test.txt", "test2.txt");
-    await expect(verifyPresignedRequest(new Request(tampered), new URL(tampered), { credentials: AWS, now: at })).rejects.toMatchObject({ status: 403 });
-    await expect(verifyPresignedRequest(new Request(signed, { method: "PUT" }), new URL(signed), { credentials: AWS, now: at })).rejects.toMatchObject({ status: 403 });
+    await expect(verifyPresignedRequest(new Request(tampered), new URL(tampered), { credentials: AWS, now: at })).rejects.toMatchObject({
+      status: 403,
+    });
+    await expect(
+      verifyPresignedRequest(new Request(signed, { method: "PUT" }), new URL(signed), { credentials: AWS, now: at }),
+    ).rejects.toMatchObject({ status: 403 });
     // Expired one second after its 86400 s.
-    await expect(verifyPresignedRequest(new Request(signed), new URL(signed), { credentials: AWS, now: Date.UTC(2013, 4, 25, 0, 0, 1) })).rejects.toMatchObject({ status: 403 });
+    await expect(
+      verifyPresignedRequest(new Request(signed), new URL(signed), { credentials: AWS, now: Date.UTC(2013, 4, 25, 0, 0, 1) }),
+    ).rejects.toMatchObject({ status: 403 });
   });
 
   it("presign() signs Content-Type and adds no checksum parameters", async () => {
-    const target = { endpoint: "https://acc.r2.cloudflarestorage.com", bucket: "b", accessKeyId: "AK", secretAccessKey: "SK", region: "auto" };
+    const target = {
+      endpoint: "https://acc.r2.cloudflarestorage.com",
+      bucket: "b",
+      accessKeyId: "AK",
+      secretAccessKey: "SK",
+      region: "auto",
+    };
     const url = new URL(await presign(target, { method: "PUT", key: "uploads/u/1/a.png", expiresIn: 600, contentType: "image/png" }));
     expect(url.origin + url.pathname).toBe("https://acc.r2.cloudflarestorage.com/b/uploads/u/1/a.png");
     expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-type;host");
-    const sized = new URL(await presign(target, { method: "PUT", key: "uploads/u/1/a.png", expiresIn: 600, contentType: "image/png", contentLength: 1234 }));
+    const sized = new URL(
+      await presign(target, { method: "PUT", key: "uploads/u/1/a.png", expiresIn: 600, contentType: "image/png", contentLength: 1234 }),
+    );
     expect(sized.searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
     expect(url.searchParams.get("X-Amz-Expires")).toBe("600");
     expect(url.searchParams.get("X-Amz-Credential")).toMatch(/^AK\/\d{8}\/auto\/s3\/aws4_request$/);
@@ -94,22 +108,31 @@ describe("upload keys", () => {
 });
 
 describe("the key shape check (property-based)", () => {
-  const objectPath = (key: string) => new URL(objectUrl({ endpoint: "https://s3.example", bucket: "b", accessKeyId: "a", secretAccessKey: "s", region: "auto" }, key)).pathname;
+  const objectPath = (key: string) =>
+    new URL(objectUrl({ endpoint: "https://s3.example", bucket: "b", accessKeyId: "a", secretAccessKey: "s", region: "auto" }, key))
+      .pathname;
 
   it("every key the server makes parses, and is owned by its maker only", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 128, unit: "grapheme" }), fc.string({ maxLength: 400, unit: "binary" }), (sub, filename) => {
-        const key = newUploadKey(sub, filename);
-        const parsed = parseUploadKey(key);
-        if (key.length > 1024) return parsed === null;
-        return parsed !== null && isOwnedBy(parsed, sub) && !isOwnedBy(parsed, `${sub}x`);
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 128, unit: "grapheme" }),
+        fc.string({ maxLength: 400, unit: "binary" }),
+        (sub, filename) => {
+          const key = newUploadKey(sub, filename);
+          const parsed = parseUploadKey(key);
+          if (key.length > 1024) return parsed === null;
+          return parsed !== null && isOwnedBy(parsed, sub) && !isOwnedBy(parsed, `${sub}x`);
+        },
+      ),
       { seed: 20261204, numRuns: 500 },
     );
   });
 
   it("a key that parses is exactly the key the presigned URL names: no normalisation changes it", () => {
-    const segment = fc.oneof(fc.constantFrom("..", ".", "%2e%2e", "", "a.png", "~2F", "0123456789abcdef0123456789abcdef"), fc.string({ maxLength: 40 }));
+    const segment = fc.oneof(
+      fc.constantFrom("..", ".", "%2e%2e", "", "a.png", "~2F", "0123456789abcdef0123456789abcdef"),
+      fc.string({ maxLength: 40 }),
+    );
     const candidate = fc.oneof(
       fc.array(segment, { minLength: 1, maxLength: 6 }).map((s) => ["uploads", ...s].join("/")),
       fc.string({ maxLength: 200 }),
@@ -128,7 +151,14 @@ describe("the key shape check (property-based)", () => {
   it("refuses long keys and dot segments quickly", () => {
     const id = "0123456789abcdef0123456789abcdef";
     expect(parseUploadKey(`uploads/alice/${id}/a.png`)).not.toBeNull();
-    for (const bad of ["x".repeat(3000), `uploads/alice/${id}/../../bob/${id}/a.png`, `uploads/alice/${id}/..`, `uploads/alice/${id}/.env`, `uploads/~2e~2e/${id}/a.png`, `uploads/alice/${id}/a%2F.png`]) {
+    for (const bad of [
+      "x".repeat(3000),
+      `uploads/alice/${id}/../../bob/${id}/a.png`,
+      `uploads/alice/${id}/..`,
+      `uploads/alice/${id}/.env`,
+      `uploads/~2e~2e/${id}/a.png`,
+      `uploads/alice/${id}/a%2F.png`,
+    ]) {
       expect(parseUploadKey(bad), bad).toBeNull();
     }
   });

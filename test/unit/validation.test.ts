@@ -6,7 +6,10 @@ import { fieldErrors, validate } from "@/lib/http/validation";
 import { HttpError } from "@/lib/http/problem";
 
 const schema = z.strictObject({ title: z.string(), nested: z.strictObject({ a: z.number() }).optional() });
-const anyKey = fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "__lookupGetter__"), fc.string({ minLength: 1 }));
+const anyKey = fc.oneof(
+  fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "__lookupGetter__"),
+  fc.string({ minLength: 1 }),
+);
 
 describe("fieldErrors", () => {
   it("names every unknown key, whatever its name, as an own key of a plain map", () => {

@@ -61,7 +61,12 @@ describe("recordEvent", () => {
   });
 
   it("lets exactly one of 10 concurrent calls record the event and its effect", async () => {
-    const event = stripeEvent("evt_race", "checkout.session.completed", 100, { id: "cs_race", customer: "cus_1", amount_total: 500, currency: "eur" });
+    const event = stripeEvent("evt_race", "checkout.session.completed", 100, {
+      id: "cs_race",
+      customer: "cus_1",
+      amount_total: 500,
+      currency: "eur",
+    });
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => deliver(event)));
     expect(outcomes.filter((o) => o === "recorded")).toHaveLength(1);
     expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(9);
@@ -70,7 +75,12 @@ describe("recordEvent", () => {
   });
 
   it("rolls the event row back when the side effect fails, so a retry processes it", async () => {
-    const event = stripeEvent("evt_fail", "checkout.session.completed", 100, { id: "cs_fail", customer: null, amount_total: 0, currency: "usd" });
+    const event = stripeEvent("evt_fail", "checkout.session.completed", 100, {
+      id: "cs_fail",
+      customer: null,
+      amount_total: 0,
+      currency: "usd",
+    });
     await env.DB.exec("ALTER TABLE orders RENAME TO orders_hidden");
     await expect(deliver(event)).rejects.toThrow(/orders/);
     await env.DB.exec("ALTER TABLE orders_hidden RENAME TO orders");
@@ -83,7 +93,14 @@ describe("recordEvent", () => {
 });
 
 describe("Stripe subscription events", () => {
-  const sub = (status: string, extra: Record<string, unknown> = {}) => ({ id: "sub_1", object: "subscription", customer: "cus_1", status, current_period_end: 2000, ...extra });
+  const sub = (status: string, extra: Record<string, unknown> = {}) => ({
+    id: "sub_1",
+    object: "subscription",
+    customer: "cus_1",
+    status,
+    current_period_end: 2000,
+    ...extra,
+  });
   const state = () => env.DB.prepare("SELECT status, current_period_end, event_id FROM subscriptions WHERE id = 'sub_1'").first();
 
   it("never lets an older event overwrite newer state", async () => {
@@ -106,8 +123,16 @@ describe("Stripe subscription events", () => {
   });
 
   it("reads current_period_end from the items on newer API versions", async () => {
-    const items = { object: "list", data: [{ id: "si_1", current_period_end: 4200 }, { id: "si_2", current_period_end: 3900 }] };
-    await deliver(stripeEvent("evt_items", "customer.subscription.created", 10, { id: "sub_1", customer: "cus_1", status: "active", items }));
+    const items = {
+      object: "list",
+      data: [
+        { id: "si_1", current_period_end: 4200 },
+        { id: "si_2", current_period_end: 3900 },
+      ],
+    };
+    await deliver(
+      stripeEvent("evt_items", "customer.subscription.created", 10, { id: "sub_1", customer: "cus_1", status: "active", items }),
+    );
     expect(await state()).toMatchObject({ current_period_end: 3900 });
   });
 

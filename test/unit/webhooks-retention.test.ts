@@ -10,8 +10,19 @@ const NOW = Date.UTC(2026, 10, 24);
 const db = () => createDb(env.DB);
 
 async function insert(ageDays: number[], prefix = "evt") {
-  const rows = ageDays.map((age, i) => ({ source: "stripe", id: `${prefix}_${i}_${age}d`, type: "t", status: "ignored" as const, eventCreated: null, receivedAt: NOW - age * DAY, requestId: "r" }));
-  for (let i = 0; i < rows.length; i += 10) await db().insert(webhookEvents).values(rows.slice(i, i + 10));
+  const rows = ageDays.map((age, i) => ({
+    source: "stripe",
+    id: `${prefix}_${i}_${age}d`,
+    type: "t",
+    status: "ignored" as const,
+    eventCreated: null,
+    receivedAt: NOW - age * DAY,
+    requestId: "r",
+  }));
+  for (let i = 0; i < rows.length; i += 10)
+    await db()
+      .insert(webhookEvents)
+      .values(rows.slice(i, i + 10));
 }
 
 const remaining = async () => (await db().select({ id: webhookEvents.id }).from(webhookEvents)).map((r) => r.id).sort();
@@ -30,7 +41,10 @@ describe("pruneWebhookEvents", () => {
   });
 
   it("works through more rows than one batch", async () => {
-    await insert(Array.from({ length: 2500 }, () => 40), "old");
+    await insert(
+      Array.from({ length: 2500 }, () => 40),
+      "old",
+    );
     await insert([2], "new");
     expect(await pruneWebhookEvents(db(), 30, NOW)).toBe(2500);
     expect(await remaining()).toEqual(["new_0_2d"]);

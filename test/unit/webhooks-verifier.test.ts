@@ -115,7 +115,15 @@ describe("Stripe scheme", () => {
     await expectCheck(verify(new Headers(), bytes(body)), "signature-header-missing");
     await expectCheck(verify(h("  "), bytes(body)), "signature-header-missing");
     const good = (await header(body, SECRET)).split("v1=")[1]!;
-    for (const garbled of ["garbage", `v1=${good}`, `t=abc,v1=${good}`, `t=-5,v1=${good}`, `t=1,t=2,v1=${good}`, `t=${nowS()}`, `t=${nowS()},v1`]) {
+    for (const garbled of [
+      "garbage",
+      `v1=${good}`,
+      `t=abc,v1=${good}`,
+      `t=-5,v1=${good}`,
+      `t=1,t=2,v1=${good}`,
+      `t=${nowS()}`,
+      `t=${nowS()},v1`,
+    ]) {
       await expectCheck(verify(h(garbled), bytes(body)), "signature-header-malformed");
     }
   });
@@ -179,7 +187,10 @@ describe("Standard Webhooks scheme", () => {
   });
 
   it("refuses a tampered body", async () => {
-    await expectCheck(verify(headers("msg_1", String(nowS()), sign(SECRET, "msg_1", body)), bytes(body.replace("inv_1", "inv_2"))), "signature-mismatch");
+    await expectCheck(
+      verify(headers("msg_1", String(nowS()), sign(SECRET, "msg_1", body)), bytes(body.replace("inv_1", "inv_2"))),
+      "signature-mismatch",
+    );
   });
 
   it("takes any v1 entry and skips other versions", async () => {

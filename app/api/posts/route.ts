@@ -10,7 +10,8 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   GET: async (c) => {
     const query = validate(listPostsQuery, Object.fromEntries(c.url.searchParams), "query");
     const user = await c.user();
-    if (query.drafts === "true" && !user) throw unauthorized({ detail: "drafts=true lists your own drafts: send a bearer token.", tokenSent: false });
+    if (query.drafts === "true" && !user)
+      throw unauthorized({ detail: "drafts=true lists your own drafts: send a bearer token.", tokenSent: false });
     return json(await listPosts(c.d1(), query, user?.id, requireCursorSecret(c.config.cursorSecret)));
   },
 

@@ -21,7 +21,8 @@ export const standardScheme: SignatureScheme = {
     const t = headers.get("webhook-timestamp");
     const header = headers.get("webhook-signature");
     if (t === null || t.trim() === "") throw new WebhookRejection("signature-header-missing", "The webhook-timestamp header is missing.");
-    if (header === null || header.trim() === "") throw new WebhookRejection("signature-header-missing", "The webhook-signature header is missing.");
+    if (header === null || header.trim() === "")
+      throw new WebhookRejection("signature-header-missing", "The webhook-signature header is missing.");
     if (!TIMESTAMP.test(t)) throw new WebhookRejection("signature-header-malformed", "The webhook-timestamp header must be unix seconds.");
 
     const v1 = header

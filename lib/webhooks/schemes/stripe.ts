@@ -29,7 +29,8 @@ export const stripeScheme: SignatureScheme = {
       const key = part.slice(0, eq).trim();
       const value = part.slice(eq + 1).trim();
       if (key === "t") {
-        if (t !== undefined) throw new WebhookRejection("signature-header-malformed", "The Stripe-Signature header has more than one t= timestamp.");
+        if (t !== undefined)
+          throw new WebhookRejection("signature-header-malformed", "The Stripe-Signature header has more than one t= timestamp.");
         t = value;
       } else if (key === "v1") {
         v1.push(value);

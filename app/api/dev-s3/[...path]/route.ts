@@ -34,7 +34,10 @@ async function operation(method: S3Method, c: RequestContext<Params>): Promise<R
       if (uploadId !== null) return s3.abortMultipart(bucket, { key, uploadId });
       break;
   }
-  throw new HttpError(400, { type: "bad-request", detail: "This dev endpoint implements PutObject, GetObject and the multipart calls only." });
+  throw new HttpError(400, {
+    type: "bad-request",
+    detail: "This dev endpoint implements PutObject, GetObject and the multipart calls only.",
+  });
 }
 
 const endpoint =

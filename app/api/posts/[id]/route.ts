@@ -17,14 +17,24 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id
   PUT: async (c) => {
     const user = await c.requireUser();
     const input = await parseJson(c.request, replacePostInput, c.config.maxJsonBytes);
-    const row = await updatePost(c.db(), c.d1(), { id: c.params.id, userId: user.id, changes: input, ifMatch: c.request.headers.get("if-match") });
+    const row = await updatePost(c.db(), c.d1(), {
+      id: c.params.id,
+      userId: user.id,
+      changes: input,
+      ifMatch: c.request.headers.get("if-match"),
+    });
     return json(toPost(row), { headers: postHeaders(row) });
   },
 
   PATCH: async (c) => {
     const user = await c.requireUser();
     const input = await parseJson(c.request, patchPostInput, c.config.maxJsonBytes);
-    const row = await updatePost(c.db(), c.d1(), { id: c.params.id, userId: user.id, changes: input, ifMatch: c.request.headers.get("if-match") });
+    const row = await updatePost(c.db(), c.d1(), {
+      id: c.params.id,
+      userId: user.id,
+      changes: input,
+      ifMatch: c.request.headers.get("if-match"),
+    });
     return json(toPost(row), { headers: postHeaders(row) });
   },
 
