@@ -26,7 +26,8 @@
  */
 import type { Env } from "../lib/config";
 import { ifNoneMatchHits } from "../lib/http/conditional";
-import { HttpError, problemResponse } from "../lib/http/problem";
+import { errorResponse } from "../lib/http/error-response";
+import { problemResponse } from "../lib/http/problem";
 import { requestIdFor } from "../lib/http/request-id";
 import { clientBookmark } from "../lib/db/session";
 import { methodGate, type Method } from "../lib/http/methods";
@@ -57,22 +58,21 @@ export async function serveCached(request: Request, env: Env, next: (request: Re
   let response: Response;
   let rateLimitPolicy: string | null = null;
   try {
-    response = methodGate(request, method, METHODS, rt) ?? (await limitThenFetch());
+    // Counted like every other route's request (a 405 too, as the route wrapper does); a
+    // preflight never is, and a 429 is thrown before Next is asked.
+    if (method !== "OPTIONS") {
+      let user: Promise<{ id: string } | null> | undefined;
+      rateLimitPolicy = await rt.limiter.check({ request, method, route: undefined, user: () => (user ??= rt.auth.authenticate(request)) });
+    }
+    response = methodGate(request, method, METHODS, rt) ?? (await fromNext(request, method, requestId, next));
   } catch (err) {
-    if (!(err instanceof HttpError)) throw err;
-    response = problemResponse(err.status, err.init, requestId);
+    // Whatever fails (OpenNext failing to load or answer included) is a stamped problem, as on every route.
+    response = errorResponse(err, { requestId, log: rt.log.with({ requestId, method, path: new URL(request.url).pathname }) });
   }
   // The copy has no D1 session of its own: the client's bookmark is still the newest it knows.
   response = stampResponse(response, { request, requestId, rt, bookmark: clientBookmark(request) });
   if (rateLimitPolicy) response.headers.set("ratelimit-policy", rateLimitPolicy);
   return response;
-
-  // Cached reads count like every other read (lib/http/rate-limit.ts); a 429 is thrown first.
-  async function limitThenFetch() {
-    let user: Promise<{ id: string } | null> | undefined;
-    rateLimitPolicy = await rt.limiter.check({ request, method, route: undefined, user: () => (user ??= rt.auth.authenticate(request)) });
-    return fromNext(request, method, requestId, next);
-  }
 }
 
 async function fromNext(

@@ -32,9 +32,16 @@ export async function pruneUncompletedUploads(db: Db, stores: CleanupStores, opt
       .orderBy(asc(uploads.expiresAt))
       .limit(UPLOAD_CLEANUP_BATCH);
     for (const row of rows) {
-      if (row.uploadId === null) await stores.objects.delete(row.key);
-      else await stores.multipart!.abort(row.key, row.uploadId);
-      await db.delete(uploads).where(eq(uploads.key, row.key));
+      // The row goes first, and only if it is still uncompleted: an owner completing it right now
+      // keeps their upload. Then whatever reached the store (for multipart, the parts and any
+      // object a lost completion assembled).
+      const claimed = await db
+        .delete(uploads)
+        .where(and(eq(uploads.key, row.key), isNull(uploads.completedAt)))
+        .returning({ key: uploads.key });
+      if (claimed.length === 0) continue;
+      if (row.uploadId !== null) await stores.multipart!.abort(row.key, row.uploadId);
+      await stores.objects.delete(row.key);
       removed++;
     }
     if (rows.length < UPLOAD_CLEANUP_BATCH) return removed;

@@ -4,7 +4,7 @@
  * (so the store enforces the declared size), lists what arrived (resume), and completes or
  * aborts through the store. The declaration lives in D1 next to the single-PUT ones.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
@@ -157,7 +157,10 @@ export async function completeMultipartUpload(
       ),
     );
   } catch (err) {
-    noSuchUploadOr(err);
+    // A retry after a completion whose answer was lost (or a concurrent one): the store no longer
+    // knows the upload id, but the assembled object is there; it is verified like the first time.
+    if (!(err instanceof StoreRefused && err.code === "NoSuchUpload" && (await storeCall(() => stores.objects.head(row.key)))))
+      noSuchUploadOr(err);
   }
   return verifyStored(db, stores.objects, row);
 }
@@ -173,9 +176,12 @@ function noSuchUploadOr(err: unknown): never {
   return noSuchUpload(err);
 }
 
-export async function abortMultipartUpload(db: Db, store: MultipartStore, options: { ownerId: string; key: string; uploadId: string }) {
+export async function abortMultipartUpload(db: Db, stores: Stores, options: { ownerId: string; key: string; uploadId: string }) {
   const row = await pendingUpload(db, options);
   if (row.completedAt !== null) throw alreadyCompleted();
-  await storeCall(() => store.abort(row.key, row.uploadId));
-  await db.delete(uploads).where(eq(uploads.key, row.key));
+  await storeCall(() => stores.multipart.abort(row.key, row.uploadId));
+  // A completion racing this abort may have assembled the object already: it goes too, and the
+  // declaration only if no completion recorded it meanwhile.
+  await storeCall(() => stores.objects.delete(row.key));
+  await db.delete(uploads).where(and(eq(uploads.key, row.key), isNull(uploads.completedAt)));
 }

@@ -5,7 +5,7 @@
  * `complete` verified (same ETag) — never bytes written later with a still-valid PUT URL, and
  * never an upload nobody completed.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, or } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
@@ -103,7 +103,8 @@ export async function verifyStored(db: Db, store: ObjectStore, declared: typeof 
   await db
     .update(uploads)
     .set({ completedAt: Date.now(), etag: object.etag })
-    .where(and(eq(uploads.key, declared.key), isNull(uploads.completedAt)));
+    // Also a row completed before ETags were recorded: verifying it again records its ETag.
+    .where(and(eq(uploads.key, declared.key), or(isNull(uploads.completedAt), isNull(uploads.etag))));
   return { key: declared.key, size: object.size, contentType: declared.contentType, etag: object.etag };
 }
 

@@ -105,6 +105,8 @@ describe("rate limits on (the default)", () => {
       // The budget is per IP, not per route: every limited route refuses this IP now...
       await expectRateLimited(await w.fetch("/api/posts", { headers: ip(1) }), '"anonymous";q=600;w=60');
       await expectRateLimited(await w.fetch("/api/stats", { headers: ip(1) }), '"anonymous";q=600;w=60');
+      // (the cached routes too, for a method they do not serve: a 405 counts there as everywhere)
+      await expectRateLimited(await w.fetch("/api/stats", { method: "POST", headers: ip(1) }), '"anonymous";q=600;w=60');
       await expectRateLimited(await w.fetch("/api/no-such-route", { headers: ip(1) }), '"anonymous";q=600;w=60');
       await expectRateLimited(await w.fetch("/api/posts", { method: "PROPFIND", headers: ip(1) }), '"anonymous";q=600;w=60');
       // ...an anonymous write is refused before it is even authenticated or parsed...
@@ -244,6 +246,13 @@ describe("rate limits on (the default)", () => {
     },
     BURST_TIMEOUT,
   );
+
+  it("a cached route's 405 is counted and says so, like every other route's", async () => {
+    const res = await w.fetch("/api/stats", { method: "DELETE", headers: ip(77) });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("ratelimit-policy")).toBe('"anonymous";q=600;w=60');
+    await problem(res);
+  });
 
   it(
     "the OpenAPI document lists a 429 exactly on the operations whose responses carry RateLimit-Policy",

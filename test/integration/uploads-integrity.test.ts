@@ -98,6 +98,22 @@ describe("downloads serve only the object that completion verified", () => {
   });
 });
 
+describe("uploads completed before ETags were recorded", () => {
+  const w = useWorker();
+
+  it("completing one again records its ETag, so it can be downloaded again", async () => {
+    const p = await presign(w, { filename: "old.txt", contentType: "text/plain", size: 5 });
+    expect((await fetch(p.uploadUrl, { method: "PUT", headers: p.headers, body: "older" })).status).toBe(200);
+    // A row as an earlier release left it: completed, no ETag.
+    await (await w.env()).DB.prepare("UPDATE uploads SET completed_at = 1, etag = NULL WHERE key = ?").bind(p.key).run();
+    expect((await download(w, p.key)).status).toBe(404);
+    const again = await complete(w, p.key);
+    expect(again.status).toBe(200);
+    expect((await rows(w))[0]!.etag).toBeTruthy();
+    expect((await download(w, p.key)).status).toBe(302);
+  });
+});
+
 describe("the dev endpoint's signing key is derived from this deployment's AUTH_SECRET", () => {
   const w = useWorker();
   const derived = (secret: string) => createHmac("sha256", secret).update("routeflare dev-s3 signing key v1").digest("hex");

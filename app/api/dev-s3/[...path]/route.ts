@@ -1,4 +1,5 @@
 import { HttpError, noRouteMatches } from "@/lib/http/problem";
+import { drainUnreadBody } from "@/lib/http/unread-body";
 import { defineRoute, type Handler, type RequestContext } from "@/lib/http/route";
 import * as s3 from "@/lib/uploads/dev-s3";
 import { bucketFor } from "@/lib/uploads/store";
@@ -48,7 +49,7 @@ const endpoint =
     } catch (err) {
       // Read what the client is still sending before refusing it: answering a large PUT early
       // and closing makes clients see a dropped connection instead of the 403/404.
-      if (c.request.body && !c.request.bodyUsed) await c.request.body.pipeTo(new WritableStream()).catch(() => {});
+      await drainUnreadBody(c.request);
       throw err;
     }
   };

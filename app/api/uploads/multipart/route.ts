@@ -3,7 +3,7 @@ import { defineRoute, json } from "@/lib/http/route";
 import { validate } from "@/lib/http/validation";
 import { abortMultipartUpload, createMultipartUpload, listUploadedParts } from "@/lib/uploads/multipart";
 import { createUploadInput, multipartQuery } from "@/lib/uploads/schemas";
-import { multipartStoreFor } from "@/lib/uploads/store";
+import { multipartStoreFor, objectStoreFor } from "@/lib/uploads/store";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   rateLimit: "uploads",
@@ -24,8 +24,8 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   DELETE: async (c) => {
     const user = await c.requireUser();
     const query = validate(multipartQuery, Object.fromEntries(c.url.searchParams), "query");
-    const store = await multipartStoreFor(c.env, c.config);
-    await abortMultipartUpload(c.db(), store, { ownerId: user.id, ...query });
+    const stores = { multipart: await multipartStoreFor(c.env, c.config), objects: await objectStoreFor(c.env, c.config) };
+    await abortMultipartUpload(c.db(), stores, { ownerId: user.id, ...query });
     return new Response(null, { status: 204 });
   },
 });
