@@ -272,17 +272,21 @@ describe("multipart: bad input is a clear 4xx and nothing is written or served",
 describe("multipart: lost answers and races", () => {
   const w = useWorker();
 
-  it("a completion the store finished but whose answer was lost completes on retry (verified, downloadable), not 404", async () => {
+  /** Two parts uploaded and assembled by the store, while the Worker never recorded the completion (its answer was lost). */
+  async function completedInStoreOnly() {
     const data = bytes(5 * MiB + 3);
     const u = await create(w, { ...FILE, size: data.length });
     const parts = [];
     for (const p of await sign(w, u, [1, 2])) parts.push(await putPart(p, data, u.partSize));
-    // The store completes the upload, and the Worker never records it (its answer was lost).
-    await (
-      await w.env()
-    ).BUCKET.resumeMultipartUpload(u.key, u.uploadId).complete(
+    const env = await w.env();
+    await env.BUCKET.resumeMultipartUpload(u.key, u.uploadId).complete(
       parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag.replace(/"/g, "") })),
     );
+    return { data, u, parts };
+  }
+
+  it("a completion the store finished but whose answer was lost completes on retry (verified, downloadable), not 404", async () => {
+    const { data, u, parts } = await completedInStoreOnly();
     expect((await rows(w))[0]!.completed_at).toBeNull();
     const retried = await complete(w, u, parts);
     expect(retried.status).toBe(200);
@@ -291,15 +295,7 @@ describe("multipart: lost answers and races", () => {
   });
 
   it("abort also removes an object a racing completion assembled, and the declaration", async () => {
-    const data = bytes(5 * MiB + 3);
-    const u = await create(w, { ...FILE, size: data.length });
-    const parts = [];
-    for (const p of await sign(w, u, [1, 2])) parts.push(await putPart(p, data, u.partSize));
-    await (
-      await w.env()
-    ).BUCKET.resumeMultipartUpload(u.key, u.uploadId).complete(
-      parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag.replace(/"/g, "") })),
-    );
+    const { u } = await completedInStoreOnly();
     expect(await objectKeys(w)).toEqual([u.key]);
     expect((await abort(w, u)).status).toBe(204);
     expect(await objectKeys(w)).toEqual([]);
