@@ -29,6 +29,17 @@ import { newPostId } from "../lib/posts/ids.ts";
 export { root };
 export const out = join(root, "bench-results");
 
+/**
+ * Where the servers keep their local state (D1, R2 and the rate limiter's counters): tmpfs
+ * when the machine has one, so the figures measure the Workers, not this machine's disk.
+ * wrangler's local rate limiter commits every count to SQLite on disk — about two fsyncs per
+ * limited request, and its Durable Object holds each answer until the write is durable —
+ * while the binding on Cloudflare counts in memory. The `rate-limits` scenario also runs one
+ * server with its state on disk (`onDisk`) to show what that costs.
+ */
+export const stateRoot = existsSync("/dev/shm") ? "/dev/shm/routeflare-bench" : join(out, "state");
+export const onDisk = (name) => join(out, "state-on-disk", name);
+
 // ---------------------------------------------------------------------------------------------
 // Options
 
@@ -161,10 +172,10 @@ export function createServers() {
       name: "Routeflare",
       port: 8790,
       config: join(root, "wrangler.toml"),
-      persist: join(out, "state-routeflare"),
+      persist: join(stateRoot, "routeflare"),
       vars: ["--var", "ENVIRONMENT:development"],
     },
-    hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(out, "state-hono"), vars: [] },
+    hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(stateRoot, "hono"), vars: [] },
   };
 }
 

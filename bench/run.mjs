@@ -11,7 +11,8 @@ import { execFileSync } from "node:child_process";
 import { DEV_AUTH_SECRET } from "../lib/config.ts";
 import { mintToken } from "../lib/auth/mint.ts";
 import { run as runScript } from "../scripts/toolchain.mjs";
-import { createContext, loadAverage, parseArgs, requireWrk, stopAll } from "./harness.mjs";
+import { rmSync } from "node:fs";
+import { createContext, loadAverage, parseArgs, requireWrk, stateRoot, stopAll } from "./harness.mjs";
 import * as read from "./scenarios/read.mjs";
 import * as write from "./scenarios/write.mjs";
 import * as cold from "./scenarios/cold.mjs";
@@ -51,6 +52,8 @@ try {
   for (const scenario of selected) await scenario.run(ctx);
 } finally {
   await stopAll();
+  // The servers' state is seeded afresh by every run; on tmpfs it holds memory until removed.
+  rmSync(stateRoot, { recursive: true, force: true });
 }
 
 log(`Load average at end: ${loadAverage()}`);
