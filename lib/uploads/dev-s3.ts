@@ -185,13 +185,15 @@ export async function createMultipart(request: Request, bucket: R2Bucket, key: s
 }
 
 export async function listParts(bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
-  const parts = await storeCall(() => bindingStore(bucket).listParts(options.key, options.uploadId));
-  const items = parts
-    .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${esc(p.etag)}"</ETag><Size>${p.size}</Size></Part>`)
-    .join("");
-  return xml(
-    `<ListPartsResult><Key>${esc(options.key)}</Key><UploadId>${esc(options.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${items}</ListPartsResult>`,
-  );
+  return refusalsAsXml(async () => {
+    const parts = await storeCall(() => bindingStore(bucket).listParts(options.key, options.uploadId));
+    const items = parts
+      .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${esc(p.etag)}"</ETag><Size>${p.size}</Size></Part>`)
+      .join("");
+    return xml(
+      `<ListPartsResult><Key>${esc(options.key)}</Key><UploadId>${esc(options.uploadId)}</UploadId><IsTruncated>false</IsTruncated>${items}</ListPartsResult>`,
+    );
+  });
 }
 
 export async function completeMultipart(request: Request, bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {

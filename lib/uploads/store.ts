@@ -85,8 +85,13 @@ function failingBucket(): R2Bucket {
 /** The BUCKET binding, or (development, FAULT_R2=on) one that always fails. */
 export const bucketFor = (env: Env, config: Config): R2Bucket => (config.uploads.failR2 ? failingBucket() : env.BUCKET);
 
-/** Where the dev S3 endpoint remembers an upload's parts: the binding cannot list them. */
+/**
+ * Where the dev S3 endpoint remembers an upload's parts: the binding cannot list them. The
+ * ledger also holds an `open` marker from create until complete or abort, so that ListParts on
+ * an unknown, aborted or completed upload answers NoSuchUpload, as S3 does.
+ */
 const ledgerPrefix = (uploadId: string) => `dev-s3-parts/${encodeURIComponent(uploadId)}/`;
+const OPEN_MARKER = "open";
 
 /** R2 binding errors end in "(<code>)"; these codes are refusals of the request, not outages. */
 function bindingRefusal(err: unknown): StoreRefused | null {
@@ -119,7 +124,9 @@ export function bindingStore(
       await bucket.delete(key);
     },
     async create(key, { contentType }) {
-      return (await bucket.createMultipartUpload(key, { httpMetadata: { contentType } })).uploadId;
+      const { uploadId } = await bucket.createMultipartUpload(key, { httpMetadata: { contentType } });
+      await bucket.put(`${ledgerPrefix(uploadId)}${OPEN_MARKER}`, "");
+      return uploadId;
     },
     async uploadPart(key, uploadId, partNumber, body, size) {
       const part = await binding(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body));
@@ -128,10 +135,15 @@ export function bindingStore(
     },
     async listParts(_key, uploadId) {
       const parts: StoredPart[] = [];
+      let open = false;
       let cursor: string | undefined;
       do {
         const page = await bucket.list({ prefix: ledgerPrefix(uploadId), cursor, include: ["customMetadata"] });
         for (const o of page.objects) {
+          if (o.key.endsWith(`/${OPEN_MARKER}`)) {
+            open = true;
+            continue;
+          }
           parts.push({
             partNumber: Number(o.key.slice(o.key.lastIndexOf("/") + 1)),
             etag: o.customMetadata!.etag!,
@@ -140,6 +152,7 @@ export function bindingStore(
         }
         cursor = page.truncated ? page.cursor : undefined;
       } while (cursor);
+      if (!open) throw new StoreRefused("NoSuchUpload", "The multipart upload does not exist.");
       return parts.sort((a, b) => a.partNumber - b.partNumber);
     },
     async complete(key, uploadId, parts) {
