@@ -9,7 +9,7 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
 import { HttpError, badRequest, notFound } from "../http/problem";
-import { presign } from "./presign";
+import { createPresigner } from "./presign";
 import { MULTIPART } from "./schemas";
 import { StoreRefused, storeCall, type MultipartStore, type ObjectStore } from "./store";
 import { s3TargetFor } from "./target";
@@ -93,20 +93,20 @@ export async function signParts(
       errors: Object.fromEntries(outside.map((i) => [`partNumbers.${i}`, [`Must be from 1 to ${row.partCount}.`]])),
     });
   }
-  const target = await s3TargetFor(config, options.origin);
-  const parts = await Promise.all(
-    options.partNumbers.map(async (partNumber) => {
-      const size = partLength({ size: row.size, partSize: row.partSize, partNumber });
-      const url = await presign(target, {
-        method: "PUT",
-        key: row.key,
-        expiresIn: config.uploads.urlTtlSeconds,
-        contentLength: size,
-        query: { partNumber: String(partNumber), uploadId: row.uploadId },
-      });
-      return { partNumber, url, size, headers: {} as Record<string, string> };
-    }),
-  );
+  // One presigner for the whole call: the signing key is derived once, each part costs one hash and one HMAC.
+  const presigner = await createPresigner(await s3TargetFor(config, options.origin));
+  const parts = [];
+  for (const partNumber of options.partNumbers) {
+    const size = partLength({ size: row.size, partSize: row.partSize, partNumber });
+    const url = await presigner.sign({
+      method: "PUT",
+      key: row.key,
+      expiresIn: config.uploads.urlTtlSeconds,
+      contentLength: size,
+      query: { partNumber: String(partNumber), uploadId: row.uploadId },
+    });
+    parts.push({ partNumber, url, size, headers: {} as Record<string, string> });
+  }
   return { parts };
 }
 
