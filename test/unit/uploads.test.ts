@@ -278,30 +278,65 @@ describe("the key shape check (property-based)", () => {
 });
 
 describe("multipart part layout", () => {
-  it.each([
-    [1, 5 * 1024 * 1024, 1],
-    [12 * 1024 * 1024 + 1, 5 * 1024 * 1024, 3],
-    [5 * 1024 ** 3, 1024 * 1024 * 1, 0],
-  ])("size %i", (size, minPart, _n) => {
+  const MiB = 1024 * 1024;
+  const GiB = 1024 * MiB;
+  const layout = (size: number) => {
     const partSize = partSizeFor(size);
-    const count = partCountFor(size, partSize);
-    expect(partSize).toBeGreaterThanOrEqual(minPart);
-    expect(partSize % (1024 * 1024)).toBe(0);
-    expect(count).toBeLessThanOrEqual(10000);
+    return { partSize, partCount: partCountFor(size, partSize) };
+  };
+
+  it.each([
+    [1, 5 * MiB, 1],
+    [12 * MiB + 1, 5 * MiB, 3],
+    [64 * MiB, 5 * MiB, 13],
+    [500 * MiB, 5 * MiB, 100],
+    [500 * MiB + 1, 6 * MiB, 84],
+    [GiB, 11 * MiB, 94],
+    [5 * GiB, 52 * MiB, 99],
+    [500 * GiB, 5 * GiB, 100],
+    [500 * GiB + 1, 5 * GiB, 101],
+    [5 * 1024 * GiB, 5 * GiB, 1024],
+  ])("size %i: parts of %i bytes, %i of them", (size, partSize, partCount) => {
+    expect(layout(size)).toEqual({ partSize, partCount });
     let total = 0;
-    for (let n = 1; n <= count; n++) total += partLength({ size, partSize, partNumber: n });
+    for (let n = 1; n <= partCount; n++) total += partLength({ size, partSize, partNumber: n });
     expect(total).toBe(size);
-    expect(partLength({ size, partSize, partNumber: count })).toBeGreaterThan(0);
+    expect(partLength({ size, partSize, partNumber: partCount })).toBeGreaterThan(0);
   });
 
-  it("any size up to 5 TiB fits in 10 000 equal parts of at least 5 MiB", () => {
+  it("any size up to the default 5 GiB: whole-MiB parts of at least 5 MiB, at most 100 of them, the smallest such size", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 * 1024 ** 4 }), (size) => {
-        const partSize = partSizeFor(size);
-        const count = partCountFor(size, partSize);
-        return partSize >= 5 * 1024 * 1024 && count <= 10000 && (count - 1) * partSize < size && count * partSize >= size;
+      fc.property(fc.integer({ min: 1, max: 5 * GiB }), (size) => {
+        const { partSize, partCount } = layout(size);
+        return (
+          partSize >= 5 * MiB &&
+          partSize % MiB === 0 &&
+          partCount <= 100 &&
+          (partCount - 1) * partSize < size &&
+          size <= partCount * partSize &&
+          // One MiB less would need more than 100 parts (or go under the 5 MiB minimum).
+          (partSize === 5 * MiB || partCountFor(size, partSize - MiB) > 100)
+        );
       }),
-      { seed: 7, numRuns: 1000 },
+      { seed: 7, numRuns: 2000 },
+    );
+  });
+
+  it("any size up to the store's 5 TiB: parts of 5 MiB to 5 GiB, at most 100 up to 500 GiB, within the store's 10 000", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 * 1024 * GiB }), (size) => {
+        const { partSize, partCount } = layout(size);
+        return (
+          partSize >= 5 * MiB &&
+          partSize <= 5 * GiB &&
+          partSize % MiB === 0 &&
+          partCount <= 10000 &&
+          (size > 500 * GiB || partCount <= 100) &&
+          (partCount - 1) * partSize < size &&
+          size <= partCount * partSize
+        );
+      }),
+      { seed: 8, numRuns: 2000 },
     );
   });
 });
