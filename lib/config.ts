@@ -6,7 +6,9 @@
  */
 
 import type { FaultOptions } from "./db/faults";
-import { MULTIPART } from "./uploads/schemas";
+
+/** The store's largest object (R2 and S3 agree): UPLOAD_MULTIPART_MAX_BYTES is capped at it. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot know them: declared here. */
 export interface Secrets {
@@ -190,7 +192,7 @@ export function resolveConfig(env: Env): Config {
     uploads: {
       allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
       maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
-      multipartMaxBytes: Math.min(positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3), MULTIPART.maxObjectSize),
+      multipartMaxBytes: Math.min(positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3), MAX_OBJECT_BYTES),
       urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
       failR2: development && str(env.FAULT_R2) === "on",
       r2: {

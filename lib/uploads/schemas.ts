@@ -63,7 +63,6 @@ export const MULTIPART = {
   minPartSize: 5 * 1024 ** 2,
   maxPartSize: 5 * 1024 ** 3,
   maxParts: 10000,
-  maxObjectSize: 5 * 1024 ** 4,
   targetParts: 100,
   maxPartNumbersPerCall: 100,
 } as const;

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { verifyPresignedRequest } from "@/lib/uploads/dev-s3";
 import { isOwnedBy, newUploadKey, ownerPrefix, parseUploadKey, sanitizeFilename } from "@/lib/uploads/keys";
 import fc from "fast-check";
+import { MAX_OBJECT_BYTES, resolveConfig, type Env } from "@/lib/config";
 import { partCountFor, partLength, partSizeFor } from "@/lib/uploads/multipart";
 import { createPresigner, objectUrl, presign, type PresignRequest, type S3Target } from "@/lib/uploads/presign";
 
@@ -320,6 +321,15 @@ describe("multipart part layout", () => {
       }),
       { seed: 7, numRuns: 2000 },
     );
+  });
+
+  it("UPLOAD_MULTIPART_MAX_BYTES is capped at the store's 5 TiB object limit", () => {
+    const max = (v?: string) => resolveConfig({ UPLOAD_MULTIPART_MAX_BYTES: v } as Env).uploads.multipartMaxBytes;
+    expect(MAX_OBJECT_BYTES).toBe(5 * 1024 * GiB);
+    expect(max()).toBe(5 * GiB);
+    expect(max(String(64 * MiB))).toBe(64 * MiB);
+    expect(max(String(5 * 1024 * GiB))).toBe(5 * 1024 * GiB);
+    expect(max(String(50 * 1024 * GiB))).toBe(5 * 1024 * GiB);
   });
 
   it("any size up to the store's 5 TiB: parts of 5 MiB to 5 GiB, at most 100 up to 500 GiB, within the store's 10 000", () => {
