@@ -74,6 +74,28 @@ export function groupCpuTicks(pgid) {
 
 export const ticksToMs = (ticks) => (ticks * 1000) / CLK_TCK;
 
+/**
+ * utime + stime, in clock ticks, of the workerd processes in a process group: the Worker's
+ * runtime (wrangler's proxy worker included), without wrangler's Node process and its esbuild
+ * watcher, which together burn ~17 ms of CPU per second even when idle. Use it around calls that
+ * wait long on something outside (e.g. a store assembling a large upload), where the group's
+ * idle CPU would be counted as the Worker's.
+ */
+export function workerdCpuTicks(pgid) {
+  let ticks = 0;
+  for (const pid of groupPids(pgid)) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks;
+}
+
 export function groupPids(pgid) {
   try {
     return execFileSync("pgrep", ["-g", String(pgid)])
