@@ -26,8 +26,9 @@ export const MULTIPART_LIFETIME_MS = 24 * 60 * 60 * 1000;
  *
  * Why 100: one signing call (1–100 part numbers) covers the whole upload, so the Worker's work
  * per upload — create, sign, list, complete — does not grow with the file; and a client on a
- * flaky link still loses at most one part (≤ 1% of a file over 500 MiB, ≤ 5 MiB below) when a
- * connection drops, resuming from the parts the store already has. A 5 GiB file has 52 MiB parts.
+ * flaky link loses only the parts in flight when a connection drops (5 MiB each up to 500 MiB,
+ * 1% of the file rounded up to a whole MiB above), resuming from the parts the store already
+ * has. A 5 GiB file has 52 MiB parts.
  */
 export function partSizeFor(size: number): number {
   const fitting = Math.ceil(size / MULTIPART.targetParts / MiB) * MiB;
