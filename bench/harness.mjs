@@ -14,8 +14,9 @@
 //      for a variant with other --var values), `start(server)` / `stop(server)`,
 //      `ctx.posts(server, n)` for n seeded posts, `ctx.measure(server, path, { script })` for a
 //      wrk run with CPU ms per request (a wrk Lua `script` for POSTs, see write.mjs),
-//      `groupCpuTicks(server.pgid)` around any other workload (see uploads.mjs), `ctx.post()` for
-//      an authenticated JSON POST, `ctx.report.log()` / `ctx.report.table()` for the output,
+//      `groupCpuTicks(server.pgid)` (or `workerdCpuTicks`, for calls that wait long on something
+//      outside; see multipart.mjs) around any other workload, `ctx.post()` for an authenticated
+//      JSON POST, `ctx.report.log()` / `ctx.report.table()` for the output,
 //      and `ctx.results.<name> = …` for latest.json. `ctx.opts.quick` asks for a short run.
 //   2. Add it to SCENARIOS in bench/run.mjs (the order there is the run order).
 //   A scenario must stop what it starts; the runner stops every server on exit anyway.
