@@ -14,8 +14,9 @@
 //      for a variant with other --var values), `start(server)` / `stop(server)`,
 //      `ctx.posts(server, n)` for n seeded posts, `ctx.measure(server, path, { script })` for a
 //      wrk run with CPU ms per request (a wrk Lua `script` for POSTs, see write.mjs),
-//      `groupCpuTicks(server.pgid)` around any other workload (see uploads.mjs), `ctx.post()` for
-//      an authenticated JSON POST, `ctx.report.log()` / `ctx.report.table()` for the output,
+//      `groupCpuTicks(server.pgid)` (or `workerdCpuTicks`, for calls that wait long on something
+//      outside; see multipart.mjs) around any other workload, `ctx.post()` for an authenticated
+//      JSON POST, `ctx.report.log()` / `ctx.report.table()` for the output,
 //      and `ctx.results.<name> = …` for latest.json. `ctx.opts.quick` asks for a short run.
 //   2. Add it to SCENARIOS in bench/run.mjs (the order there is the run order).
 //   A scenario must stop what it starts; the runner stops every server on exit anyway.
@@ -84,6 +85,28 @@ export function groupCpuTicks(pgid) {
 }
 
 export const ticksToMs = (ticks) => (ticks * 1000) / CLK_TCK;
+
+/**
+ * utime + stime, in clock ticks, of the workerd processes in a process group: the Worker's
+ * runtime (wrangler's proxy worker included), without wrangler's Node process and its esbuild
+ * watcher, which together burn ~17 ms of CPU per second even when idle. Use it around calls that
+ * wait long on something outside (e.g. a store assembling a large upload), where the group's
+ * idle CPU would be counted as the Worker's.
+ */
+export function workerdCpuTicks(pgid) {
+  let ticks = 0;
+  for (const pid of groupPids(pgid)) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks;
+}
 
 export function groupPids(pgid) {
   try {

@@ -7,6 +7,9 @@
 
 import type { FaultOptions } from "./db/faults";
 
+/** The store's largest object (R2 and S3 agree): UPLOAD_MULTIPART_MAX_BYTES is capped at it. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot know them: declared here. */
 export interface Secrets {
   /** "false" sends /api/* through Next's full pipeline (to compare, or to rule the lean path out). */
@@ -30,7 +33,7 @@ export interface Secrets {
   UPLOAD_ALLOWED_TYPES?: string;
   UPLOAD_MAX_BYTES?: string;
   UPLOAD_URL_TTL_SECONDS?: string;
-  /** Largest multipart upload in bytes (default 5 GiB). */
+  /** Largest multipart upload in bytes (default 5 GiB, at most 5 TiB: the store's object limit). */
   UPLOAD_MULTIPART_MAX_BYTES?: string;
   /**
    * Development only (ignored unless ENVIRONMENT=development): `on` makes every call the upload
@@ -189,7 +192,7 @@ export function resolveConfig(env: Env): Config {
     uploads: {
       allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
       maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
-      multipartMaxBytes: positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3),
+      multipartMaxBytes: Math.min(positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3), MAX_OBJECT_BYTES),
       urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
       failR2: development && str(env.FAULT_R2) === "on",
       r2: {

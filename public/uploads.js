@@ -129,10 +129,11 @@ async function multipart(file) {
         done.set(n, etag);
       } catch (err) {
         todo.unshift(n);
-        // A part URL signed long ago may have expired (403): sign it again, once.
+        // A part URL signed long ago may have expired (403): sign it again, once. The other
+        // unsent parts were signed as long ago, so they are signed again in the same call.
         if (err.status === 403 && !resigned.has(n)) {
           resigned.add(n);
-          signing.delete(n);
+          for (const m of todo) signing.delete(m);
           continue;
         }
         if (!state.paused) throw err;

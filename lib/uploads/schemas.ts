@@ -53,8 +53,19 @@ export const completedUpload = z.object({ key: z.string(), size: z.number().int(
 // ---------------------------------------------------------------------------------------------
 // Multipart uploads
 
-/** The store's limits on multipart uploads (R2 and S3 agree). */
-export const MULTIPART = { minPartSize: 5 * 1024 * 1024, maxParts: 10000, maxPartNumbersPerCall: 100 } as const;
+/**
+ * Multipart limits. The store's (R2 and S3 agree): parts of 5 MiB to 5 GiB, part numbers 1 to
+ * 10 000, objects up to 5 TiB. Ours: the server aims for at most `targetParts` parts (one signing
+ * call, which takes `maxPartNumbersPerCall` part numbers, covers a whole upload), which parts of
+ * at most 5 GiB allow up to 500 GiB; above that the parts are 5 GiB and there are more of them.
+ */
+export const MULTIPART = {
+  minPartSize: 5 * 1024 ** 2,
+  maxPartSize: 5 * 1024 ** 3,
+  maxParts: 10000,
+  targetParts: 100,
+  maxPartNumbersPerCall: 100,
+} as const;
 
 const key = z.string().min(1, "Required.").max(1024, "Too long.");
 const uploadId = z.string().min(1, "Required.").max(1024, "Too long.");
@@ -67,8 +78,13 @@ const partNumber = z
 export const multipartCreated = z.object({
   key: z.string(),
   uploadId: z.string(),
-  partSize: z.number().int().describe("Every part but the last has exactly this many bytes (at least 5 MiB)"),
-  partCount: z.number().int().max(MULTIPART.maxParts),
+  partSize: z
+    .number()
+    .int()
+    .describe(
+      "Every part but the last has exactly this many bytes: a whole number of MiB, at least 5 MiB, just enough for at most 100 parts",
+    ),
+  partCount: z.number().int().max(MULTIPART.maxParts).describe("At most 100 (files up to 500 GiB), so one signing call covers every part"),
   expiresAt: z.string().describe("After this the daily job aborts the upload if it was not completed"),
 });
 

@@ -158,6 +158,33 @@ describe("multipart upload: 12 MiB + 1 byte in 3 parts", () => {
   });
 });
 
+describe("multipart: the part layout of large files", () => {
+  const w = useWorker();
+
+  it("5 GiB (the default maximum): 99 parts of 52 MiB, all signed in one call, the last one the remainder", async () => {
+    const size = 5 * 1024 * MiB;
+    const u = await create(w, { ...FILE, size });
+    expect(u).toMatchObject({ partSize: 52 * MiB, partCount: 99 });
+    const signed = await sign(
+      w,
+      u,
+      Array.from({ length: u.partCount }, (_, i) => i + 1),
+    );
+    expect(signed.map((p) => p.partNumber)).toEqual(Array.from({ length: 99 }, (_, i) => i + 1));
+    expect(signed.slice(0, -1).every((p) => p.size === 52 * MiB)).toBe(true);
+    expect(signed.at(-1)!.size).toBe(size - 98 * 52 * MiB);
+    for (const p of signed) expect(new URL(p.url).searchParams.get("partNumber")).toBe(String(p.partNumber));
+    // The dev store takes a part of the signed length only.
+    const last = signed.at(-1)!;
+    expect((await fetch(last.url, { method: "PUT", body: new Uint8Array(last.size - 1) })).status).toBe(403);
+  });
+
+  it("1 GiB: 94 parts of 11 MiB; 64 MiB: 13 parts of 5 MiB", async () => {
+    expect(await create(w, { ...FILE, size: 1024 * MiB })).toMatchObject({ partSize: 11 * MiB, partCount: 94 });
+    expect(await create(w, { ...FILE, size: 64 * MiB })).toMatchObject({ partSize: 5 * MiB, partCount: 13 });
+  });
+});
+
 describe("multipart: bad input is a clear 4xx and nothing is written or served", () => {
   const w = useWorker({ vars: { UPLOAD_MULTIPART_MAX_BYTES: String(64 * MiB) } });
 

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { verifyPresignedRequest } from "@/lib/uploads/dev-s3";
 import { isOwnedBy, newUploadKey, ownerPrefix, parseUploadKey, sanitizeFilename } from "@/lib/uploads/keys";
 import fc from "fast-check";
+import { MAX_OBJECT_BYTES, resolveConfig, type Env } from "@/lib/config";
 import { partCountFor, partLength, partSizeFor } from "@/lib/uploads/multipart";
-import { objectUrl, presign } from "@/lib/uploads/presign";
+import { createPresigner, objectUrl, presign, type PresignRequest, type S3Target } from "@/lib/uploads/presign";
 
 // AWS's published example: "Example of a presigned URL" in the S3 SigV4 query-auth docs.
 const AWS = {
@@ -67,6 +68,119 @@ describe("SigV4 presigning against AWS's published example", () => {
     expect(url.searchParams.get("X-Amz-Expires")).toBe("600");
     expect(url.searchParams.get("X-Amz-Credential")).toMatch(/^AK\/\d{8}\/auto\/s3\/aws4_request$/);
     expect([...url.searchParams.keys()].filter((k) => /checksum|content-sha256/i.test(k))).toEqual([]);
+  });
+});
+
+/** The same request signed by aws4fetch's signer: the reference the presigner is held to. */
+async function aws4fetchPresign(target: S3Target, req: PresignRequest, datetime: string): Promise<URL> {
+  const url = new URL(objectUrl(target, req.key));
+  for (const [name, value] of Object.entries(req.query ?? {})) url.searchParams.set(name, value);
+  url.searchParams.set("X-Amz-Expires", String(req.expiresIn));
+  const headers: Record<string, string> = {};
+  if (req.contentType !== undefined) headers["content-type"] = req.contentType;
+  if (req.contentLength !== undefined) headers["content-length"] = String(req.contentLength);
+  const signer = new AwsV4Signer({
+    method: req.method,
+    url: url.toString(),
+    headers,
+    accessKeyId: target.accessKeyId,
+    secretAccessKey: target.secretAccessKey,
+    service: "s3",
+    region: target.region,
+    signQuery: true,
+    allHeaders: true,
+    datetime,
+  });
+  return (await signer.sign()).url;
+}
+
+const sortedParams = (url: URL) => [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const amz = (d: Date) => d.toISOString().replace(/[:-]|\.\d{3}/g, "");
+
+const targets = fc.record({
+  endpoint: fc.constantFrom(
+    "https://acc.r2.cloudflarestorage.com",
+    "http://127.0.0.1:8787/api/dev-s3",
+    "https://S3.Example:443/base/",
+    "http://localhost:9000",
+  ),
+  bucket: fc.stringMatching(/^[a-z0-9][a-z0-9.-]{2,30}$/),
+  accessKeyId: fc.string({ minLength: 1, maxLength: 40 }),
+  secretAccessKey: fc.string({ minLength: 1, maxLength: 64, unit: "grapheme" }),
+  region: fc.constantFrom("auto", "us-east-1", "eu-central-1"),
+});
+// Header values as a Fetch `Headers` takes them: printable ASCII, spaces and tabs anywhere.
+const headerValues = fc.string({ maxLength: 40, unit: fc.constantFrom(..." \t/;=+-.abcXYZ019\"'()*!~%") });
+const requests = fc.record(
+  {
+    method: fc.constantFrom("PUT" as const, "GET" as const),
+    key: fc.oneof(
+      fc
+        .tuple(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 60, unit: "grapheme" }))
+        .map(([sub, name]) => newUploadKey(sub, name)),
+      fc.array(fc.string({ minLength: 1, maxLength: 12, unit: "grapheme" }), { minLength: 1, maxLength: 4 }).map((s) => s.join("/")),
+    ),
+    expiresIn: fc.integer({ min: 1, max: 604800 }),
+    contentType: headerValues,
+    contentLength: fc.integer({ min: 0, max: 5 * 1024 ** 3 }),
+    query: fc.record(
+      {
+        partNumber: fc.integer({ min: 1, max: 10000 }).map(String),
+        uploadId: fc.string({ maxLength: 80, unit: "grapheme" }),
+        "response-content-disposition": fc.string({ maxLength: 60, unit: "grapheme" }),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  { requiredKeys: ["method", "key", "expiresIn"] },
+);
+const datetimes = fc.date({ min: new Date("2000-01-01"), max: new Date("2099-12-31"), noInvalidDate: true }).map(amz);
+
+describe("the presigner (property-based, against aws4fetch)", () => {
+  it("signs exactly what aws4fetch signs: same path, same parameters, same signature", async () => {
+    await fc.assert(
+      fc.asyncProperty(targets, fc.array(requests, { minLength: 1, maxLength: 4 }), datetimes, async (target, reqs, datetime) => {
+        // One presigner for several requests, as a signing call uses it.
+        const presigner = await createPresigner(target, { datetime });
+        for (const req of reqs) {
+          const ours = new URL(await presigner.sign(req));
+          const theirs = await aws4fetchPresign(target, req, datetime);
+          expect(ours.origin + ours.pathname).toBe(theirs.origin + theirs.pathname);
+          expect(sortedParams(ours)).toEqual(sortedParams(theirs));
+          expect([...ours.searchParams.keys()].at(-1)).toBe("X-Amz-Signature");
+        }
+      }),
+      { seed: 20261205, numRuns: 300 },
+    );
+  });
+
+  it("its URLs pass the dev endpoint's check (aws4fetch) with the signed headers, and fail with another length", async () => {
+    const credentials = { accessKeyId: "ROUTEFLARE-DEV", secretAccessKey: "a".repeat(64) };
+    const target = { endpoint: "http://127.0.0.1:8787/api/dev-s3", bucket: "routeflare-uploads", region: "auto", ...credentials };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10000 }),
+        fc.integer({ min: 1, max: 5 * 1024 ** 3 }),
+        fc.date({ min: new Date("2020-01-01"), max: new Date("2090-01-01"), noInvalidDate: true }),
+        async (partNumber, length, at) => {
+          const key = newUploadKey("alice", "big file.pdf");
+          const url = await presign(target, {
+            method: "PUT",
+            key,
+            expiresIn: 600,
+            contentLength: length,
+            query: { partNumber: String(partNumber), uploadId: "upload/id+1=" },
+            datetime: amz(at),
+          });
+          const put = (n: number) => new Request(url, { method: "PUT", headers: { "content-length": String(n) } });
+          await expect(verifyPresignedRequest(put(length), new URL(url), { credentials, now: at.getTime() })).resolves.toBeUndefined();
+          await expect(verifyPresignedRequest(put(length - 1), new URL(url), { credentials, now: at.getTime() })).rejects.toMatchObject({
+            status: 403,
+          });
+        },
+      ),
+      { seed: 11, numRuns: 100 },
+    );
   });
 });
 
@@ -165,30 +279,74 @@ describe("the key shape check (property-based)", () => {
 });
 
 describe("multipart part layout", () => {
-  it.each([
-    [1, 5 * 1024 * 1024, 1],
-    [12 * 1024 * 1024 + 1, 5 * 1024 * 1024, 3],
-    [5 * 1024 ** 3, 1024 * 1024 * 1, 0],
-  ])("size %i", (size, minPart, _n) => {
+  const MiB = 1024 * 1024;
+  const GiB = 1024 * MiB;
+  const layout = (size: number) => {
     const partSize = partSizeFor(size);
-    const count = partCountFor(size, partSize);
-    expect(partSize).toBeGreaterThanOrEqual(minPart);
-    expect(partSize % (1024 * 1024)).toBe(0);
-    expect(count).toBeLessThanOrEqual(10000);
+    return { partSize, partCount: partCountFor(size, partSize) };
+  };
+
+  it.each([
+    [1, 5 * MiB, 1],
+    [12 * MiB + 1, 5 * MiB, 3],
+    [64 * MiB, 5 * MiB, 13],
+    [500 * MiB, 5 * MiB, 100],
+    [500 * MiB + 1, 6 * MiB, 84],
+    [GiB, 11 * MiB, 94],
+    [5 * GiB, 52 * MiB, 99],
+    [500 * GiB, 5 * GiB, 100],
+    [500 * GiB + 1, 5 * GiB, 101],
+    [5 * 1024 * GiB, 5 * GiB, 1024],
+  ])("size %i: parts of %i bytes, %i of them", (size, partSize, partCount) => {
+    expect(layout(size)).toEqual({ partSize, partCount });
     let total = 0;
-    for (let n = 1; n <= count; n++) total += partLength({ size, partSize, partNumber: n });
+    for (let n = 1; n <= partCount; n++) total += partLength({ size, partSize, partNumber: n });
     expect(total).toBe(size);
-    expect(partLength({ size, partSize, partNumber: count })).toBeGreaterThan(0);
+    expect(partLength({ size, partSize, partNumber: partCount })).toBeGreaterThan(0);
   });
 
-  it("any size up to 5 TiB fits in 10 000 equal parts of at least 5 MiB", () => {
+  it("any size up to the default 5 GiB: whole-MiB parts of at least 5 MiB, at most 100 of them, the smallest such size", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 * 1024 ** 4 }), (size) => {
-        const partSize = partSizeFor(size);
-        const count = partCountFor(size, partSize);
-        return partSize >= 5 * 1024 * 1024 && count <= 10000 && (count - 1) * partSize < size && count * partSize >= size;
+      fc.property(fc.integer({ min: 1, max: 5 * GiB }), (size) => {
+        const { partSize, partCount } = layout(size);
+        return (
+          partSize >= 5 * MiB &&
+          partSize % MiB === 0 &&
+          partCount <= 100 &&
+          (partCount - 1) * partSize < size &&
+          size <= partCount * partSize &&
+          // One MiB less would need more than 100 parts (or go under the 5 MiB minimum).
+          (partSize === 5 * MiB || partCountFor(size, partSize - MiB) > 100)
+        );
       }),
-      { seed: 7, numRuns: 1000 },
+      { seed: 7, numRuns: 2000 },
+    );
+  });
+
+  it("UPLOAD_MULTIPART_MAX_BYTES is capped at the store's 5 TiB object limit", () => {
+    const max = (v?: string) => resolveConfig({ UPLOAD_MULTIPART_MAX_BYTES: v } as Env).uploads.multipartMaxBytes;
+    expect(MAX_OBJECT_BYTES).toBe(5 * 1024 * GiB);
+    expect(max()).toBe(5 * GiB);
+    expect(max(String(64 * MiB))).toBe(64 * MiB);
+    expect(max(String(5 * 1024 * GiB))).toBe(5 * 1024 * GiB);
+    expect(max(String(50 * 1024 * GiB))).toBe(5 * 1024 * GiB);
+  });
+
+  it("any size up to the store's 5 TiB: parts of 5 MiB to 5 GiB, at most 100 up to 500 GiB, within the store's 10 000", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 * 1024 * GiB }), (size) => {
+        const { partSize, partCount } = layout(size);
+        return (
+          partSize >= 5 * MiB &&
+          partSize <= 5 * GiB &&
+          partSize % MiB === 0 &&
+          partCount <= 10000 &&
+          (size > 500 * GiB || partCount <= 100) &&
+          (partCount - 1) * partSize < size &&
+          size <= partCount * partSize
+        );
+      }),
+      { seed: 8, numRuns: 2000 },
     );
   });
 });
