@@ -1,6 +1,6 @@
 // The uploads demo: one presigned PUT for small files, a presigned multipart upload for large
-// ones (parallel parts, progress, pause/resume incl. after a reload via the list operation,
-// cancel = abort). Hand-written and small on purpose; see docs/uploads.md.
+// ones (parallel parts, progress, automatic retries of a failed part, pause/resume incl. after a
+// reload via the list operation, cancel = abort). Hand-written and small on purpose; see docs/uploads.md.
 import { tokenField } from "/demo.js";
 
 const $ = (id) => document.getElementById(id);
@@ -8,6 +8,13 @@ const token = tokenField($("token"), $("dev-token"));
 const MULTIPART_FROM = 8 * 1024 * 1024; // files larger than this go multipart in "auto" mode
 const CONCURRENCY = 4; // part PUTs in flight at once
 const SIGN_BATCH = 100; // the API signs at most 100 parts a call
+// A part whose PUT fails on the way (connection dropped, store 5xx, 408/429) is sent again, alone,
+// up to RETRIES times, after a pause that doubles each time: a flaky link costs the parts in
+// flight, not the upload. Other failures (a refused signature, a wrong length) stop the upload.
+const RETRIES = 5;
+const retryDelayMs = (attempt) => Math.min(500 * 2 ** (attempt - 1), 8000);
+const retryable = (err) => err.status === undefined || err.status >= 500 || err.status === 408 || err.status === 429;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const auth = () => ({ authorization: `Bearer ${token()}` });
 async function api(method, path, body) {
@@ -44,7 +51,7 @@ function put(url, headers, body, onProgress, inFlight) {
       reject(Object.assign(new Error(`store answered ${xhr.status}`), { status: xhr.status }));
     };
     xhr.onerror = () => (inFlight?.delete(xhr), reject(new Error("network error")));
-    xhr.onabort = () => (inFlight?.delete(xhr), reject(new Error("paused")));
+    xhr.onabort = () => (inFlight?.delete(xhr), reject(Object.assign(new Error("paused"), { paused: true })));
     xhr.send(body);
   });
 }
@@ -106,6 +113,7 @@ async function multipart(file) {
   for (let n = 1; n <= upload.partCount; n++) if (!done.has(n)) todo.push(n);
   const signing = new Map(); // partNumber → promise of its signed URL
   const resigned = new Set();
+  const failures = new Map(); // partNumber → failed attempts so far
   function urlFor(n) {
     if (!signing.has(n)) {
       // Sign this part and the next unsigned ones in one call (the API takes up to 100).
@@ -128,15 +136,25 @@ async function multipart(file) {
         const etag = await put(p.url, p.headers, file.slice(start, start + p.size), (b) => (loading.set(n, b), show()), state.inFlight);
         done.set(n, etag);
       } catch (err) {
-        todo.unshift(n);
         // A part URL signed long ago may have expired (403): sign it again, once. The other
         // unsent parts were signed as long ago, so they are signed again in the same call.
         if (err.status === 403 && !resigned.has(n)) {
           resigned.add(n);
+          todo.unshift(n);
           for (const m of todo) signing.delete(m);
           continue;
         }
-        if (!state.paused) throw err;
+        if (state.paused || err.paused) return;
+        const failed = (failures.get(n) ?? 0) + 1;
+        failures.set(n, failed);
+        if (!retryable(err) || failed > RETRIES) throw err;
+        // This worker waits out the pause and sends the part again; the others go on meanwhile.
+        loading.delete(n);
+        show();
+        status(`retrying part ${n} (${failed}/${RETRIES})`);
+        await sleep(retryDelayMs(failed));
+        todo.unshift(n);
+        if (!state.paused) status("uploading");
       } finally {
         loading.delete(n);
         show();

@@ -1,7 +1,8 @@
 /**
  * The uploads demo page in Chromium with a 64 MiB file: parallel multipart parts with progress,
  * a reload mid-way that resumes without re-sending finished parts (the list operation), and
- * the downloaded bytes' SHA-256 equal to the file's.
+ * the downloaded bytes' SHA-256 equal to the file's; parts whose connection drops are sent again
+ * by the page itself.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -143,6 +144,78 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
       await w.env()
     ).DB.prepare("SELECT size, completed_at FROM uploads").first<{ size: number; completed_at: number | null }>();
     expect(row).toMatchObject({ size: 30 * MiB, completed_at: expect.any(Number) });
+  });
+
+  it(
+    "a part whose connection drops is sent again by itself, up to its retry limit; the upload completes intact",
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "upload-"));
+      const content = randomBytes(30 * MiB);
+      const file = join(dir, "flaky.pdf");
+      writeFileSync(file, content);
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      const page = await browser.newPage();
+      // The network drops part 2 twice and part 5 once (connection reset mid-request); the rest pass.
+      const drops = new Map([
+        [2, 2],
+        [5, 1],
+      ]);
+      const attempts = new Map<number, number>();
+      const sentAt = new Map<number, number[]>();
+      await page.route(
+        (url) => url.searchParams.has("partNumber"),
+        async (route) => {
+          if (route.request().method() !== "PUT") return route.continue();
+          const n = partOf(route.request().url());
+          attempts.set(n, (attempts.get(n) ?? 0) + 1);
+          sentAt.set(n, [...(sentAt.get(n) ?? []), Date.now()]);
+          if ((drops.get(n) ?? 0) >= attempts.get(n)!) return route.abort("connectionreset");
+          return route.continue();
+        },
+      );
+      await page.goto(new URL("/uploads", w.url()).toString());
+      await page.evaluate((t) => localStorage.setItem("routeflare.token", t), await token("demo-user"));
+      await page.reload();
+      await page.setInputFiles("#file", file);
+      await page.click("#upload");
+      await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 90_000 });
+      expect(await page.textContent("#status")).toBe("done");
+      expect(await page.textContent("#parts")).toBe("6/6 parts");
+      // Each dropped part was sent once more per drop, every other part once.
+      expect(Object.fromEntries(attempts)).toEqual({ 1: 1, 2: 3, 3: 1, 4: 1, 5: 2, 6: 1 });
+      // …after a pause that doubles: at least 0.5 s before the first retry, 1 s before the second.
+      const [a, b, c] = sentAt.get(2)!;
+      expect(b! - a!).toBeGreaterThanOrEqual(450);
+      expect(c! - b!).toBeGreaterThanOrEqual(950);
+
+      const result = JSON.parse((await page.textContent("#result"))!) as { key: string; size: number };
+      expect(result.size).toBe(content.length);
+      const redirect = await w.fetch(`/api/uploads/${result.key}`, {
+        headers: { authorization: `Bearer ${await token("demo-user")}` },
+        redirect: "manual",
+      });
+      expect(redirect.status).toBe(302);
+      const downloaded = new Uint8Array(await (await fetch(redirect.headers.get("location")!)).arrayBuffer());
+      expect(sha256(downloaded)).toBe(sha256(content));
+    },
+  );
+
+  it("a part that keeps failing stops the upload with an error after its retries; nothing is completed", { timeout: 120_000 }, async () => {
+    const page = await openWithFile(12 * MiB);
+    let tries = 0;
+    const startedAt = Date.now();
+    await page.route(
+      (url) => url.searchParams.get("partNumber") === "1",
+      (route) => (route.request().method() === "PUT" ? (tries++, route.abort("connectionreset")) : route.continue()),
+    );
+    await page.click("#upload");
+    await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 90_000 });
+    expect(await page.textContent("#status")).toBe("error: network error");
+    expect(tries).toBe(6); // the first attempt and 5 retries…
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(15_000); // …0.5 + 1 + 2 + 4 + 8 s apart
+    const row = await (await w.env()).DB.prepare("SELECT completed_at FROM uploads").first<{ completed_at: number | null }>();
+    expect(row).toEqual({ completed_at: null });
   });
 
   it("cancel aborts the upload: no declaration, no object, no parts left", { timeout: 120_000 }, async () => {
