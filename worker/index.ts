@@ -12,7 +12,6 @@
 import { getConfig, type Env } from "../lib/config";
 import { serveCached } from "./serve-cached";
 import { drainUnreadBody } from "../lib/http/unread-body";
-import { bindWorkerContext } from "../lib/http/context";
 import { runDailyMaintenance } from "../lib/maintenance/daily";
 import { createRouter } from "./router";
 import { leanRoutes, nextOnlyRoutes } from "./routes.generated";
@@ -36,7 +35,7 @@ export default {
     const response = await route(request, env, ctx);
     // A request body the handler did not read is drained before the answer goes out
     // (lib/http/unread-body.ts says why).
-    await drainUnreadBody(request);
+    if (request.body !== null) await drainUnreadBody(request);
     return response;
   },
 
@@ -59,9 +58,8 @@ async function route(request: Request, env: CloudflareEnv, ctx: ExecutionContext
     // so GET stands in for methods no module exports (they get 405 + Allow).
     const handler = match && (match.module[request.method as keyof typeof match.module] ?? match.module.GET);
     if (match && handler) {
-      // The route wrapper finds env/ctx here (no AsyncLocalStorage needed on this path).
-      bindWorkerContext(request, { env, ctx, url });
-      return handler(request, { params: Promise.resolve(match.params) });
+      // The route wrapper takes env/ctx from `direct` (no AsyncLocalStorage needed on this path).
+      return handler(request, { params: Promise.resolve(match.params), direct: { env, ctx, url, params: match.params } });
     }
   }
   return openNext(request, env, ctx);

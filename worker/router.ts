@@ -12,6 +12,8 @@ type Segment = { kind: "static"; value: string } | { kind: "param"; name: string
 interface CompiledRoute {
   pattern: string;
   segments: Segment[];
+  /** Index of the `[...catchAll]` segment (always the last), or -1. */
+  catchAllAt: number;
   module: ApiRouteModule;
 }
 
@@ -57,27 +59,31 @@ function decode(segment: string): string {
 }
 
 function matchRoute(route: CompiledRoute, parts: string[]): Params | null {
-  const params: Params = {};
-  for (let i = 0; i < route.segments.length; i++) {
-    const seg = route.segments[i]!;
-    if (seg.kind === "catchAll") {
-      if (i >= parts.length) return null; // [...x] needs at least one segment
-      params[seg.name] = parts.slice(i).map(decode);
-      return params;
-    }
-    const part = parts[i];
-    if (part === undefined) return null;
-    if (seg.kind === "static") {
-      if (part !== seg.value) return null;
-    } else {
-      params[seg.name] = decode(part);
-    }
+  const { segments, catchAllAt } = route;
+  // Cheap refusals first (length, then static segments), so a route that does not match costs
+  // no allocation: every request tries the routes in order until one matches.
+  if (catchAllAt < 0 ? parts.length !== segments.length : parts.length <= catchAllAt) return null; // [...x] needs a segment
+  const end = catchAllAt < 0 ? segments.length : catchAllAt;
+  for (let i = 0; i < end; i++) {
+    const seg = segments[i]!;
+    if (seg.kind === "static" && parts[i] !== seg.value) return null;
   }
-  return parts.length === route.segments.length ? params : null;
+  const params: Params = {};
+  for (let i = 0; i < end; i++) {
+    const seg = segments[i]!;
+    if (seg.kind === "param") params[seg.name] = decode(parts[i]!);
+  }
+  if (catchAllAt >= 0) params[(segments[catchAllAt] as { name: string }).name] = parts.slice(catchAllAt).map(decode);
+  return params;
 }
 
 export function createRouter(table: readonly { pattern: string; module: ApiRouteModule }[], nextOnly: readonly string[] = []) {
-  const routes = table.map((r) => ({ ...r, segments: compile(r.pattern) })).sort(compare);
+  const routes = table
+    .map((r) => {
+      const segments = compile(r.pattern);
+      return { ...r, segments, catchAllAt: segments.findIndex((s) => s.kind === "catchAll") };
+    })
+    .sort(compare);
   const skip = new Set(nextOnly);
   // The API's catch-all answers whatever no route claims (also "/api" itself), as problem+json.
   const fallback = routes.find((r) => r.segments.length === 2 && r.segments[1]!.kind === "catchAll");

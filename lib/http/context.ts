@@ -2,9 +2,11 @@
  * Where a route finds its Worker `env` and `ctx`.
  *
  * Under OpenNext, `getCloudflareContext()` reads them from an AsyncLocalStorage that OpenNext's
- * worker sets up around each request. The lean path in worker/index.ts hands them over directly
- * instead: profiling showed the ALS run (and the async-context propagation it adds to every
- * await) as a visible share of a small request's CPU, and the lean path needs none of it.
+ * worker sets up around each request. The lean path in worker/index.ts hands them to the route
+ * wrapper directly instead (its `direct` argument): profiling showed the ALS run (and the
+ * async-context propagation it adds to every await) as a visible share of a small request's CPU,
+ * and the lean path needs none of it. Code that calls a route module the way Next does, with
+ * `{ params }` only (the unit tests), binds them to the request here first.
  */
 import { getCloudflareContext } from "@opennextjs/cloudflare";
 import { isBuildPrerender } from "../config";
@@ -18,7 +20,7 @@ export interface WorkerContext {
 
 const bound = new WeakMap<Request, WorkerContext>();
 
-/** Called by worker/index.ts before dispatching a request to a route module. */
+/** Binds env/ctx to a request for a route module called without `direct` (see above). */
 export function bindWorkerContext(request: Request, context: WorkerContext): void {
   bound.set(request, context);
 }

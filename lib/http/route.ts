@@ -28,7 +28,7 @@ import type { Config, Env } from "../config";
 import { createDb, type Db } from "../db/client";
 import { withInjectedFaults } from "../db/faults";
 import { clientBookmark, openSession } from "../db/session";
-import { workerContextFor } from "./context";
+import { workerContextFor, type WorkerContext } from "./context";
 import { errorResponse } from "./error-response";
 import type { Logger } from "./log";
 import { METHODS, methodGate, type Method } from "./methods";
@@ -68,8 +68,15 @@ export interface RequestContext<P extends Params = Params> {
 export type Handler<P extends Params = Params> = (c: RequestContext<P>) => Response | Promise<Response>;
 export type RouteHandlers<P extends Params = Params> = Partial<Record<HandledMethod, Handler<P>>>;
 
-/** The shape Next.js (and the Worker's lean path) calls. */
-export type NextRouteHandler = (request: Request, context: { params: Promise<Params> }) => Promise<Response>;
+/**
+ * The shape Next.js (and the Worker's lean path) calls. The lean path also hands over what it
+ * already has (`direct`: env, ctx, the parsed URL and the matched params), so the wrapper needs
+ * no lookup by request and no await for the params.
+ */
+export type NextRouteHandler = (
+  request: Request,
+  context: { params: Promise<Params>; direct?: WorkerContext & { params: Params } },
+) => Promise<Response>;
 
 const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
 
@@ -89,7 +96,8 @@ type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Run
  */
 function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
   return async (request, routeContext) => {
-    const { env, ctx, url = new URL(request.url) } = workerContextFor(request);
+    const { direct } = routeContext;
+    const { env, ctx, url = new URL(request.url) } = direct ?? workerContextFor(request);
     const rt = runtimeFor(env as Env);
     const method = request.method.toUpperCase();
     const requestId = requestIdFor(request);
@@ -97,6 +105,7 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
     let db: Db | undefined;
     let user: Promise<User | null> | undefined;
     let userId: string | undefined;
+    let log: Logger | undefined;
 
     const c: RequestContext<P> = {
       request,
@@ -105,7 +114,10 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       requestId,
       env: env as Env,
       config: rt.config,
-      log: rt.log.with({ requestId, method, path: url.pathname }),
+      // Built on first use: most requests log nothing.
+      get log() {
+        return (log ??= rt.log.with({ requestId, method, path: url.pathname }));
+      },
       waitUntil: (p) => ctx.waitUntil(p),
       d1() {
         return (session ??= withInjectedFaults(
@@ -136,7 +148,7 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
     const state: DispatchState = { rateLimitPolicy: null };
     let response: Response;
     try {
-      c.params = ((await routeContext.params) ?? {}) as P;
+      c.params = (direct ? direct.params : ((await routeContext.params) ?? {})) as P;
       response = await dispatch(c, method, rt, state);
     } catch (err) {
       response = errorResponse(err, { requestId, log: c.log, userId });
