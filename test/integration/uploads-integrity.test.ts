@@ -288,7 +288,8 @@ describe("daily maintenance removes abandoned uploads", () => {
 
     expect((await w.scheduled("17 3 * * *")).outcome).toBe("ok");
     expect((await rows(w)).map((r) => r.key)).toEqual([fresh.key]);
-    expect(await objects(w)).toEqual([]);
+    // The old upload's part and dev-store ledger are gone; the fresh one is still open (its marker).
+    expect(await objects(w)).toEqual([`dev-s3-parts/${encodeURIComponent(fresh.uploadId)}/open`]);
     const listed = await w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: old.key, uploadId: old.uploadId })}`, {
       headers: await bearer("alice"),
     });
