@@ -10,10 +10,9 @@
  * upload's parts costs little per part. Measured in workerd (`wrangler dev`, 10 000 part URLs
  * signed in a loop, CPU of the process): aws4fetch's signer, which derives and imports the key
  * again for every URL, ~0.09 ms per URL; with its key cache ~0.06 ms, most of it URL and
- * URLSearchParams work; this ~0.02 ms. Its
- * signatures are the ones aws4fetch computes for the same request (a property test holds them
- * equal); aws4fetch still makes the Worker's own store calls and checks signatures at the dev
- * endpoint. The URL's query is the canonical query itself: names and values RFC 3986-encoded,
+ * URLSearchParams work; this ~0.02 ms. Its signatures are the ones aws4fetch computes for the
+ * same request (a property test holds them equal); aws4fetch still makes the Worker's own store
+ * calls and checks signatures at the dev endpoint. The URL's query is the canonical query itself: names and values RFC 3986-encoded,
  * sorted, `X-Amz-Signature` last.
  */
 
