@@ -13,7 +13,7 @@ import { createPresigner } from "./presign";
 import { MULTIPART } from "./schemas";
 import { StoreRefused, storeCall, type MultipartStore, type ObjectStore } from "./store";
 import { s3TargetFor } from "./target";
-import { declarationOf, keyFor, ownedKey, verifyStored, type UploadRequest } from "./uploads";
+import { declaration, declarationOf, keyFor, ownedKey, verifyStored, type UploadRequest } from "./uploads";
 
 const MiB = 1024 * 1024;
 /** Multipart uploads nobody completed are aborted this long after they started. */
@@ -54,17 +54,7 @@ export async function createMultipartUpload(db: Db, store: MultipartStore, optio
   const expiresAt = now + MULTIPART_LIFETIME_MS;
   const uploadId = await storeCall(() => store.create(key, { contentType: input.contentType }));
   try {
-    await db.insert(uploads).values({
-      key,
-      ownerId,
-      filename: input.filename,
-      contentType: input.contentType,
-      size: input.size,
-      createdAt: now,
-      expiresAt,
-      uploadId,
-      partSize,
-    });
+    await db.insert(uploads).values({ ...declaration({ key, ownerId, input, createdAt: now, expiresAt }), uploadId, partSize });
   } catch (err) {
     // No declaration, no upload: drop what the store started (best effort; the lifecycle rule catches the rest).
     await store.abort(key, uploadId).catch(() => {});

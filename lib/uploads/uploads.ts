@@ -31,6 +31,17 @@ export function keyFor(ownerId: string, filename: string): string {
   return key;
 }
 
+/** The D1 row declaring an upload: who, what, and until when it may be completed. */
+export const declaration = (o: { key: string; ownerId: string; input: UploadRequest; createdAt: number; expiresAt: number }) => ({
+  key: o.key,
+  ownerId: o.ownerId,
+  filename: o.input.filename,
+  contentType: o.input.contentType,
+  size: o.input.size,
+  createdAt: o.createdAt,
+  expiresAt: o.expiresAt,
+});
+
 export async function createUpload(db: Db, config: Config, options: { origin: string; ownerId: string; input: UploadRequest }) {
   const { origin, ownerId, input } = options;
   const target = await s3TargetFor(config, origin);
@@ -44,15 +55,7 @@ export async function createUpload(db: Db, config: Config, options: { origin: st
     contentType: input.contentType,
     contentLength: input.size,
   });
-  await db.insert(uploads).values({
-    key,
-    ownerId,
-    filename: input.filename,
-    contentType: input.contentType,
-    size: input.size,
-    createdAt: now,
-    expiresAt: now + ttl * 1000,
-  });
+  await db.insert(uploads).values(declaration({ key, ownerId, input, createdAt: now, expiresAt: now + ttl * 1000 }));
   return {
     key,
     uploadUrl,
