@@ -1,5 +1,6 @@
 /** The demo pages (static assets): security headers on the built Worker's asset responses. */
 import { describe, expect, it } from "vitest";
+import { unstable_readConfig } from "wrangler";
 import { useWorker } from "./harness";
 
 const w = useWorker({ wipeEachTest: false });
@@ -43,5 +44,10 @@ describe("demo pages and their files", () => {
 
   it("the _headers file itself is not served", async () => {
     expect((await w.fetch("/_headers")).status).toBe(404);
+  });
+
+  it("every /api path goes to the Worker first: no static file can answer for the API", () => {
+    const { assets } = unstable_readConfig({ config: "./wrangler.toml" }) as unknown as { assets?: { run_worker_first?: unknown } };
+    expect(assets?.run_worker_first).toEqual(["/api", "/api/*"]);
   });
 });
