@@ -24,6 +24,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { unstable_readConfig } from "wrangler";
 import { bin, root, run } from "../scripts/toolchain.mjs";
 import { newPostId } from "../lib/posts/ids.ts";
 
@@ -35,11 +36,22 @@ export const out = join(root, "bench-results");
  * when the machine has one, so the figures measure the Workers, not this machine's disk.
  * wrangler's local rate limiter commits every count to SQLite on disk — about two fsyncs per
  * limited request, and its Durable Object holds each answer until the write is durable —
- * while the binding on Cloudflare counts in memory. The `rate-limits` scenario also runs one
- * server with its state on disk (`onDisk`) to show what that costs.
+ * while the binding on Cloudflare counts in memory. The `rate-limits` scenario's "wrangler
+ * defaults" server keeps its state on disk (`onDisk`), with the other local defaults.
  */
 export const stateRoot = existsSync("/dev/shm") ? "/dev/shm/routeflare-bench" : join(out, "state");
 export const onDisk = (name) => join(out, "state-on-disk", name);
+
+/**
+ * wrangler dev's local trace collector (its Local Explorer's observability) is off for every
+ * server: it streams each invocation's trace, one span per binding call, to a Durable Object
+ * that writes it to SQLite in the same workerd process as the Worker. That is dev tooling with
+ * no counterpart in the Worker's CPU on Cloudflare, and it taxes a Worker per binding call, so
+ * it would skew a comparison between Workers that make different numbers of them. A server
+ * can turn it back on with `env: { X_LOCAL_OBSERVABILITY: "true" }` (the rate-limits
+ * scenario does, for its "wrangler defaults" row).
+ */
+export const localDevEnv = { X_LOCAL_OBSERVABILITY: "false" };
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -184,7 +196,42 @@ export const medianOfRuns = (rs) => ({
 // Servers
 
 /**
- * The two servers: Routeflare's built Worker (wrangler.toml) and the Hono yardstick (bench/hono).
+ * The configuration Routeflare's API benchmarks run: wrangler.toml without its `[assets]`
+ * section, written next to it (so its relative paths resolve the same) and ignored by git.
+ *
+ * Every `/api` request is `run_worker_first`, so on Cloudflare it goes straight to the Worker;
+ * the static-assets router in front of a Worker with assets runs on Cloudflare's side and is
+ * not the Worker's CPU. Locally wrangler emulates that router as one more isolate in the same
+ * workerd process as the Worker, and every request pays its hop (the README's Performance
+ * section has its cost), which Hono, having no assets, never does.
+ * Same Worker bundle, same bindings but `ASSETS`, which no `/api` route uses. The
+ * `rate-limits` scenario also runs the shipped wrangler.toml (`withAssetsRouter`) to show the
+ * hop; the `upload-browser` scenario needs the demo page, so it runs that too.
+ */
+export function apiServerConfig() {
+  const shipped = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const withoutAssets = shipped.replace(/^\[assets\]\n(?:(?!\[).*\n)*/m, "");
+  if (withoutAssets === shipped || /^\[assets\]/m.test(withoutAssets) || !/^\[observability\]/m.test(withoutAssets)) {
+    throw new Error("bench: could not remove wrangler.toml's [assets] section (did its layout change?)");
+  }
+  const file = join(root, ".bench-api.wrangler.toml");
+  writeFileSync(file, `# Written by bench/harness.mjs (apiServerConfig) from wrangler.toml; do not edit.\n${withoutAssets}`);
+  // The two must be the same Worker but for `assets`, whatever the file's layout.
+  const comparable = (path) => {
+    const { assets, configPath: _path, userConfigPath: _userPath, ...rest } = unstable_readConfig({ config: path });
+    return { assets, rest: JSON.stringify(rest) };
+  };
+  const [a, b] = [comparable(join(root, "wrangler.toml")), comparable(file)];
+  if (!a.assets || b.assets || a.rest !== b.rest) throw new Error(`bench: ${file} is not wrangler.toml without [assets]`);
+  return file;
+}
+
+/** A variant of a server on the shipped wrangler.toml: the static-assets router in front. */
+export const withAssetsRouter = (server) => ({ ...server, config: join(root, "wrangler.toml") });
+
+/**
+ * The two servers: Routeflare's built Worker (wrangler.toml without [assets]: `apiServerConfig`)
+ * and the Hono yardstick (bench/hono).
  * Routeflare runs with its rate limits on (the default), so load that should not be limited
  * spreads its client IPs (`spreadIpsScript`); scenarios that load one user on purpose (writes,
  * chat, uploads) use `withVars(server, ["RATE_LIMITS:off"])`, the switch meant for load tests.
@@ -194,7 +241,7 @@ export function createServers() {
     routeflare: {
       name: "Routeflare",
       port: 8790,
-      config: join(root, "wrangler.toml"),
+      config: apiServerConfig(),
       persist: join(stateRoot, "routeflare"),
       vars: ["--var", "ENVIRONMENT:development"],
     },
@@ -252,7 +299,7 @@ export async function start(s) {
       String(s.port + 1000),
       ...s.vars,
     ],
-    { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: process.env },
+    { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...localDevEnv, ...s.env } },
   );
   s.pgid = child.pid;
   s.child = child;

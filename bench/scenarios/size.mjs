@@ -18,7 +18,7 @@ export async function run(ctx) {
     const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(text);
     return { total: Number(m[1]), gzip: Number(m[2]) };
   };
-  const a = size(ctx.servers.routeflare.config);
+  const a = size(join(root, "wrangler.toml")); // as shipped, assets included
   const b = size(ctx.servers.hono.config);
   rmSync(tmp, { recursive: true, force: true });
   ctx.report.log("## Bundle (wrangler deploy --dry-run)");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
-import { start, stop, withVars } from "../harness.mjs";
+import { start, stop, withAssetsRouter, withVars } from "../harness.mjs";
 
 export const name = "upload-browser";
 
@@ -18,7 +18,7 @@ const SIZE = 256 * MiB;
 export async function run(ctx) {
   // A single PUT of 256 MiB needs a higher single-PUT limit than the default 100 MiB.
   // One user uploading as fast as it can: measured with limits off.
-  const s = withVars(ctx.servers.routeflare, [`UPLOAD_MAX_BYTES:${SIZE}`, "RATE_LIMITS:off"]);
+  const s = withVars(withAssetsRouter(ctx.servers.routeflare), [`UPLOAD_MAX_BYTES:${SIZE}`, "RATE_LIMITS:off"]);
   await ctx.anyState(s);
   await start(s);
   const dir = mkdtempSync(join(tmpdir(), "bench-upload-"));

@@ -46,7 +46,7 @@ describe("demo pages and their files", () => {
     expect((await w.fetch("/_headers")).status).toBe(404);
   });
 
-  it("every /api path goes to the Worker first: no static file can answer for the API", () => {
+  it("wrangler.toml sends every /api path to the Worker before any asset lookup (run_worker_first)", () => {
     const { assets } = unstable_readConfig({ config: "./wrangler.toml" }) as unknown as { assets?: { run_worker_first?: unknown } };
     expect(assets?.run_worker_first).toEqual(["/api", "/api/*"]);
   });
