@@ -20,30 +20,26 @@ export const name = "rate-limits";
 
 export async function run(ctx) {
   const on = ctx.servers.routeflare;
-  const off = {
-    ...withVars(on, ["RATE_LIMITS:off"]),
+  // Another server from `base`: its own name, port and state (seeded afresh).
+  const variant = (base, { name, port, persist, env }) => ({ ...base, name, port, persist, env: env ?? base.env, seeded: undefined });
+  const off = variant(withVars(on, ["RATE_LIMITS:off"]), {
     name: "Routeflare, limits off",
     port: 8792,
     persist: join(stateRoot, "routeflare-off"),
-    seeded: undefined,
-  };
+  });
   // As shipped: the static-assets router in front of the Worker (harness.mjs, apiServerConfig).
-  const router = {
-    ...withAssetsRouter(on),
+  const router = variant(withAssetsRouter(on), {
     name: "Routeflare, limits on, assets router in front",
     port: 8794,
     persist: join(stateRoot, "routeflare-router"),
-    seeded: undefined,
-  };
+  });
   // Everything wrangler dev does by default: the assets router, state on disk, the trace collector.
-  const defaults = {
-    ...withAssetsRouter(on),
+  const defaults = variant(withAssetsRouter(on), {
     name: "Routeflare, limits on, wrangler defaults",
     port: 8793,
     persist: onDisk("routeflare"),
     env: { X_LOCAL_OBSERVABILITY: "true" },
-    seeded: undefined,
-  };
+  });
   const { hono } = ctx.servers;
   const servers = [on, off, router, defaults, hono];
   const ids = new Map();
