@@ -15,10 +15,16 @@ export interface Secrets {
   /** "false" sends /api/* through Next's full pipeline (to compare, or to rule the lean path out). */
   ROUTEFLARE_LEAN_PATH?: string;
   AUTH_SECRET?: string;
+  /**
+   * Development only (ignored unless ENVIRONMENT=development): the random secret `npm start`
+   * generated for this checkout (.wrangler/dev-secrets.json). It signs tokens, cursors and dev S3
+   * URLs while AUTH_SECRET is unset.
+   */
+  DEV_SECRET?: string;
   AUTH_JWKS_URL?: string;
   AUTH_ISSUER?: string;
   AUTH_AUDIENCE?: string;
-  /** Signs pagination cursors; falls back to AUTH_SECRET (then the dev secret in development). */
+  /** Signs pagination cursors; falls back to AUTH_SECRET (then DEV_SECRET in development). */
   CURSOR_SECRET?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   STANDARD_WEBHOOK_SECRET?: string;
@@ -63,7 +69,7 @@ export type Env = CloudflareEnv & Secrets;
 export type LogLevel = "error" | "warn" | "info" | "debug";
 
 export interface Config {
-  /** Dev-only conveniences (built-in dev secret, dev S3 endpoint, dev token) are on. */
+  /** Dev-only conveniences (DEV_SECRET, dev S3 endpoint, dev token, fault switches) are on. */
   development: boolean;
   corsAllowedOrigins: readonly string[];
   maxJsonBytes: number;
@@ -73,10 +79,10 @@ export interface Config {
   /** Rate limits are enforced (RATE_LIMITS is anything but "off"). */
   rateLimits: boolean;
   auth: {
-    /** HS256 secret; the built-in dev secret in development when none is set. */
+    /** HS256 secret: AUTH_SECRET, else (development only) this checkout's DEV_SECRET. */
     secret: string | undefined;
     /**
-     * True while tokens are signed with the public built-in dev secret (development, no
+     * True while tokens are signed with the checkout's generated DEV_SECRET (development, no
      * AUTH_SECRET). Only then may anything hand out tokens over HTTP (the dev token route).
      */
     usesDevSecret: boolean;
@@ -125,12 +131,6 @@ export interface Config {
   faults: FaultOptions;
 }
 
-/**
- * Signs local tokens when no AUTH_SECRET is configured. Public on purpose: it is only ever
- * accepted when ENVIRONMENT=development.
- */
-export const DEV_AUTH_SECRET = "routeflare-local-development-secret-do-not-deploy";
-
 const cache = new WeakMap<object, Config>();
 
 export function getConfig(env: Env): Config {
@@ -167,6 +167,9 @@ const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 export function resolveConfig(env: Env): Config {
   const development = str(env.ENVIRONMENT) === "development";
   const level = str(env.LOG_LEVEL) as LogLevel | undefined;
+  // No secret the Worker signs with is ever a constant of the source: outside development there
+  // is no fallback at all, and in development the fallback is generated per checkout.
+  const devSecret = development ? str(env.DEV_SECRET) : undefined;
   return {
     development,
     corsAllowedOrigins: list(env.CORS_ALLOWED_ORIGINS, ["http://localhost:3000", "http://localhost:8787"]),
@@ -176,13 +179,13 @@ export function resolveConfig(env: Env): Config {
     // Only an explicit "off" disables them: a typo must not silently remove the limits.
     rateLimits: str(env.RATE_LIMITS)?.toLowerCase() !== "off",
     auth: {
-      secret: str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
-      usesDevSecret: development && str(env.AUTH_SECRET) === undefined,
+      secret: str(env.AUTH_SECRET) ?? devSecret,
+      usesDevSecret: devSecret !== undefined && str(env.AUTH_SECRET) === undefined,
       jwksUrl: str(env.AUTH_JWKS_URL),
       issuer: str(env.AUTH_ISSUER),
       audience: str(env.AUTH_AUDIENCE),
     },
-    cursorSecret: str(env.CURSOR_SECRET) ?? str(env.AUTH_SECRET) ?? (development ? DEV_AUTH_SECRET : undefined),
+    cursorSecret: str(env.CURSOR_SECRET) ?? str(env.AUTH_SECRET) ?? devSecret,
     webhooks: {
       stripeSecrets: list(env.STRIPE_WEBHOOK_SECRET, []),
       standardSecrets: list(env.STANDARD_WEBHOOK_SECRET, []),

@@ -3,7 +3,8 @@
 // database (.wrangler/state), fill the local incremental cache with the build's prerendered
 // routes, then serve the production build on workerd (wrangler dev, local
 // mode: no account, no internet) at http://localhost:${PORT:-8787}.
-import { bin, run } from "./toolchain.mjs";
+import { localSecretArgs } from "./dev-secrets.mjs";
+import { bin, root, run } from "./toolchain.mjs";
 
 const port = process.env.PORT || "8787";
 await run(process.execPath, ["scripts/build-worker.mjs", "--if-needed"]);
@@ -14,9 +15,11 @@ await run(bin("wrangler"), [
   "dev",
   "--port",
   port,
-  // Local development mode: built-in dev secret, dev S3 endpoint, dev token (see README).
+  // Local development mode: dev S3 endpoint, dev token (see README), signing with this
+  // checkout's random secrets (scripts/dev-secrets.mjs) where .dev.vars sets none.
   "--var",
   "ENVIRONMENT:development",
+  ...localSecretArgs(root),
   "--show-interactive-dev-session=false",
   ...process.argv.slice(2),
 ]);

@@ -1,38 +1,46 @@
 #!/usr/bin/env node
-// `npm run token -- <sub> [--expires 1h]`: prints a bearer token for local development,
-// HS256-signed with AUTH_SECRET from .dev.vars, or the built-in dev secret when none is set
-// (the one the Worker accepts with ENVIRONMENT=development, as `npm start` runs it).
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+// `npm run token -- <sub> [--expires 1h]`: prints a bearer token for local development, signed
+// with what `npm start`'s Worker accepts: AUTH_SECRET from .dev.vars, else this checkout's
+// generated DEV_SECRET (scripts/dev-secrets.mjs).
+import { parseArgs } from "node:util";
 import { mintToken } from "../lib/auth/mint.ts";
-import { DEV_AUTH_SECRET } from "../lib/config.ts";
+import { devVars, localAuthSecret } from "./dev-secrets.mjs";
 import { root } from "./toolchain.mjs";
 
-const args = process.argv.slice(2);
-const sub = args.find((a) => !a.startsWith("--")) ?? "dev-user";
-const expiresIdx = args.indexOf("--expires");
-const expires = expiresIdx >= 0 ? args[expiresIdx + 1] : "12h";
-if (sub.length < 1 || sub.length > 128) {
-  console.error("sub must be 1-128 characters");
+const USAGE = `Usage: npm run token -- <sub> [--expires <duration>]
+
+Prints a bearer token for the local server (npm start), signed with AUTH_SECRET from .dev.vars
+or, without one, with this checkout's generated development secret (.wrangler/dev-secrets.json).
+
+  <sub>                 the user id (1-128 characters); default "dev-user"
+  --expires <duration>  lifetime, e.g. 30m, 2h, 7d; default 12h
+
+Example:
+  curl -H "Authorization: Bearer $(npm run -s token -- alice)" http://localhost:\${PORT:-8787}/api/posts?drafts=1`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { expires: { type: "string", default: "12h" }, help: { type: "boolean", short: "h" } },
+  });
+} catch (err) {
+  console.error(`${err.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const sub = parsed.positionals[0] ?? "dev-user";
+const { expires } = parsed.values;
+if (sub.length < 1 || sub.length > 128 || parsed.positionals.length > 1) {
+  console.error(`Give one user id of 1-128 characters.\n\n${USAGE}`);
   process.exit(2);
 }
 
-function devVar(name) {
-  const file = join(root, ".dev.vars");
-  if (!existsSync(file)) return undefined;
-  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
-    if (m && m[1] === name) return m[2].replace(/^(["'])(.*)\1$/, "$2");
-  }
-  return undefined;
-}
-
 // A .dev.vars that pins the issuer / audience makes the Worker require them: match it.
-const jwt = await mintToken({
-  secret: devVar("AUTH_SECRET") || DEV_AUTH_SECRET,
-  sub,
-  expires,
-  issuer: devVar("AUTH_ISSUER"),
-  audience: devVar("AUTH_AUDIENCE"),
-});
+const vars = devVars(root);
+const jwt = await mintToken({ secret: localAuthSecret(root), sub, expires, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE });
 console.log(jwt);

@@ -137,26 +137,57 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
 /**
  * The anonymous rate-limit key for a client IP: an IPv4 address as is, an IPv6 address as its
  * /64 prefix (`2001:db8:0:1::/64`), whatever notation it came in (zero-compressed, leading zeros,
- * upper case). Anything that is not a well-formed address is used as is: only Cloudflare sets
- * this header in production, and an odd value must still be a key, never an error.
+ * upper case). An IPv6 address that carries an IPv4 address in its last 32 bits on behalf of an
+ * IPv4 client is keyed by that IPv4 address, so it shares the budget of the same client arriving
+ * over IPv4 and never one /64 with every other such client: IPv4-mapped (`::ffff:0:0/96`),
+ * IPv4-translated (`::ffff:0:0:0/96`) and NAT64 (`64:ff9b::/96`, and the local-use
+ * `64:ff9b:1::/48` in its usual /96 layout). Anything that is not a well-formed address is used
+ * as is: only Cloudflare sets this header in production, and an odd value must still be a key,
+ * never an error.
  */
 export function ipKey(ip: string): string {
   if (!ip.includes(":")) return ip;
-  const halves = ip.split("::");
-  if (halves.length > 2) return ip;
-  const groups = (part: string | undefined) => (part ? part.split(":") : []);
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  // An embedded IPv4 tail (::ffff:192.0.2.1) stands for the last two groups; it is past the /64.
-  const last = tail.length > 0 ? tail : head;
-  const width = head.length + tail.length + (last.length > 0 && last[last.length - 1]!.includes(".") ? 1 : 0);
-  if (halves.length === 2 ? width > 7 : width !== 8) return ip;
-  const full = [...head, ...Array<string>(8 - width).fill("0"), ...tail];
-  const dotted = full[full.length - 1]!.includes(".") ? full.pop()! : undefined;
-  if (dotted !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(dotted)) return ip;
-  if (!full.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return ip;
-  return `${full
+  const g = ipv6Groups(ip);
+  if (!g) return ip;
+  if (embedsIpv4(g)) return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
+  return `${g
     .slice(0, 4)
-    .map((g) => parseInt(g, 16).toString(16))
+    .map((x) => x.toString(16))
     .join(":")}::/64`;
+}
+
+/** `::ffff:0:0/96`, `::ffff:0:0:0/96`, `64:ff9b::/96`, `64:ff9b:1::/96`: the first six groups. */
+const IPV4_CARRYING_PREFIXES: readonly (readonly number[])[] = [
+  [0, 0, 0, 0, 0, 0xffff],
+  [0, 0, 0, 0, 0xffff, 0],
+  [0x64, 0xff9b, 0, 0, 0, 0],
+  [0x64, 0xff9b, 1, 0, 0, 0],
+];
+
+const embedsIpv4 = (g: readonly number[]) => IPV4_CARRYING_PREFIXES.some((p) => p.every((x, i) => g[i] === x));
+
+/** An IPv6 address in any notation (`::`, leading zeros, a dotted IPv4 tail) as 8 numbers, or null. */
+function ipv6Groups(ip: string): number[] | null {
+  const halves = ip.split("::");
+  if (halves.length > 2) return null;
+  const parts = (half: string) => (half === "" ? [] : half.split(":"));
+  const head = parts(halves[0]!);
+  const tail = halves.length === 2 ? parts(halves[1]!) : [];
+  const groups: number[] = [];
+  const all = [...head, ...(halves.length === 2 ? ["::"] : []), ...tail];
+  for (let i = 0; i < all.length; i++) {
+    const part = all[i]!;
+    if (part === "::") groups.push(-1);
+    else if (/^[0-9a-fA-F]{1,4}$/.test(part)) groups.push(parseInt(part, 16));
+    else if (i === all.length - 1 && /^\d{1,3}(\.\d{1,3}){3}$/.test(part)) {
+      const octets = part.split(".").map(Number);
+      if (octets.some((o) => o > 255)) return null;
+      groups.push((octets[0]! << 8) | octets[1]!, (octets[2]! << 8) | octets[3]!);
+    } else return null;
+  }
+  const gap = groups.indexOf(-1);
+  if (gap < 0) return groups.length === 8 ? groups : null;
+  if (groups.length > 8) return null; // "::" stands for at least one zero group
+  groups.splice(gap, 1, ...Array<number>(9 - groups.length).fill(0));
+  return groups;
 }

@@ -172,6 +172,17 @@ export interface RouteOptions {
    * Default: limited, with no policy of its own.
    */
   rateLimit?: RoutePolicyName | false;
+  /**
+   * When the route exists (default: always). While this is false the route is indistinguishable
+   * from an unknown path: every method, OPTIONS included, answers the same 404 and counts
+   * against the same limit, so a production server does not reveal its development-only routes.
+   *
+   * @example
+   * ```ts
+   * defineRoute({ when: (config) => config.development, POST: … });
+   * ```
+   */
+  when?: (config: Config) => boolean;
 }
 
 /**
@@ -186,7 +197,7 @@ async function limit(c: RequestContext<Params>, method: string, rt: Runtime, sta
 export type RouteDefinition<P extends Params = Params> = RouteHandlers<P> & RouteOptions;
 
 export function defineRoute<P extends Params = Params>(definition: RouteDefinition<P>): Record<Method, NextRouteHandler> {
-  const { rateLimit: policy, ...handlers } = definition;
+  const { rateLimit: policy, when, ...handlers } = definition;
   const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => (handlers as RouteHandlers<P>)[m]);
   const allowed: Method[] = METHODS.filter(
     (m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)),
@@ -196,6 +207,7 @@ export function defineRoute<P extends Params = Params>(definition: RouteDefiniti
 
   return everyMethod(
     wrap<P>(async (c, method, rt, state) => {
+      if (when && !when(rt.config)) return unknownPath(c, method, rt, state);
       // Before the method gate, so a 405 counts (and says so) too; a preflight never does. A
       // method the route lacks never touches its own policy.
       if (limited && method !== "OPTIONS") await limit(c, method, rt, state, allowed.includes(method as Method) ? routePolicy : undefined);
@@ -208,13 +220,14 @@ export function defineRoute<P extends Params = Params>(definition: RouteDefiniti
   );
 }
 
+/** What a path no route serves answers, for every method. */
+async function unknownPath(c: RequestContext<Params>, method: string, rt: Runtime, state: DispatchState): Promise<never> {
+  // Probing unknown paths counts like any other request (a preflight does not).
+  if (method !== "OPTIONS") await limit(c, method, rt, state, undefined);
+  throw noRouteMatches(c.url.pathname);
+}
+
 /** Every method, OPTIONS included, answers 404: for the `/api/[...slug]` catch-all. */
 export function notFoundRoute(): Record<Method, NextRouteHandler> {
-  return everyMethod(
-    wrap(async (c, method, rt, state) => {
-      // Probing unknown paths counts like any other request (a preflight does not).
-      if (method !== "OPTIONS") await limit(c, method, rt, state, undefined);
-      throw noRouteMatches(c.url.pathname);
-    }),
-  );
+  return everyMethod(wrap(unknownPath));
 }

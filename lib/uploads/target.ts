@@ -1,4 +1,4 @@
-import { DEV_AUTH_SECRET, type Config } from "../config";
+import type { Config } from "../config";
 import { HttpError } from "../http/problem";
 import type { S3Target } from "./presign";
 
@@ -16,21 +16,28 @@ const realCredentials = (r2: Config["uploads"]["r2"]) => Boolean(r2.accessKeyId 
 /** R2 (or another S3-compatible store) credentials are set: the Worker talks to its S3 API. */
 export const hasStoreCredentials = (config: Config) => realCredentials(config.uploads.r2);
 
-/** The Worker's S3-compatible dev endpoint exists only in development with no R2 credentials. */
-export const devEndpointEnabled = (config: Config) => config.development && !realCredentials(config.uploads.r2);
+/**
+ * The Worker's S3-compatible dev endpoint exists only in development with no R2 credentials, and
+ * only with a secret to derive its key from (AUTH_SECRET or the checkout's DEV_SECRET).
+ */
+export const devEndpointEnabled = (config: Config) =>
+  config.development && !realCredentials(config.uploads.r2) && config.auth.secret !== undefined;
 
 const derived = new WeakMap<Config, Promise<Credentials>>();
 
 /**
- * The dev endpoint's signing key is derived from this deployment's AUTH_SECRET (HMAC-SHA256 with
- * a fixed label), so nobody can forge a dev URL from reading the source: only a server with the
- * same secret can sign or check one. Resolved once per config.
+ * The dev endpoint's signing key is derived from this server's auth secret (AUTH_SECRET, or the
+ * checkout's random DEV_SECRET) by HMAC-SHA256 with a fixed label, so nobody can forge a dev URL
+ * from reading the source: only a server with the same secret can sign or check one. Resolved
+ * once per config; call it only where `devEndpointEnabled` holds.
  */
 export function devCredentials(config: Config): Promise<Credentials> {
+  const secret = config.auth.secret;
+  if (secret === undefined) throw new Error("The dev S3 endpoint has no secret to derive its key from.");
   let creds = derived.get(config);
   if (!creds) {
     creds = (async () => {
-      const material = new TextEncoder().encode(config.auth.secret ?? DEV_AUTH_SECRET);
+      const material = new TextEncoder().encode(secret);
       const key = await crypto.subtle.importKey("raw", material, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
       const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("routeflare dev-s3 signing key v1"));
       const secretAccessKey = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");

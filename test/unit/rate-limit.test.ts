@@ -3,6 +3,7 @@
  * requests through and logs one warning line per isolate, not one per request. Counting itself
  * is tested on the built Worker with the real binding (test/integration/rate-limits.test.ts).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Logger, LogFields } from "@/lib/http/log";
 import { ipKey, rateLimit } from "@/lib/http/rate-limit";
@@ -71,7 +72,16 @@ describe("ipKey: the anonymous key for a client IP", () => {
     ["2001:db8:0:1::", "2001:db8:0:1::/64"],
     ["::1", "0:0:0:0::/64"],
     ["::", "0:0:0:0::/64"],
-    ["::ffff:192.0.2.1", "0:0:0:0::/64"],
+    // An IPv4 client behind an IPv6 notation is keyed by its IPv4 address.
+    ["::ffff:192.0.2.1", "192.0.2.1"],
+    ["::FFFF:C000:0201", "192.0.2.1"],
+    ["0:0:0:0:0:ffff:192.0.2.1", "192.0.2.1"],
+    ["::ffff:0:198.51.100.9", "198.51.100.9"],
+    ["64:ff9b::203.0.113.7", "203.0.113.7"],
+    ["64:ff9b::cb00:7107", "203.0.113.7"],
+    ["64:ff9b:1::203.0.113.7", "203.0.113.7"],
+    // Other IPv6 addresses with a dotted tail are ordinary IPv6 addresses.
+    ["::192.0.2.1", "0:0:0:0::/64"],
     ["64:ff9b:1:2:3:4:192.0.2.1", "64:ff9b:1:2::/64"],
     // Not an address: used as is, never an error.
     ["unknown", "unknown"],
@@ -82,6 +92,9 @@ describe("ipKey: the anonymous key for a client IP", () => {
     ["g::1", "g::1"],
     [":::", ":::"],
     ["1.2.3.4::1", "1.2.3.4::1"],
+    ["::ffff:256.0.0.1", "::ffff:256.0.0.1"],
+    ["::ffff:1.2.3", "::ffff:1.2.3"],
+    ["1:2:3:4:5:6:7::8", "1:2:3:4:5:6:7::8"],
   ])("%s → %s", (ip, key) => {
     expect(ipKey(ip)).toBe(key);
   });
@@ -118,5 +131,29 @@ describe("ipKey: the anonymous key for a client IP", () => {
       otherNet[run % 4] = (otherNet[run % 4]! + 1 + (run % 7)) % 65536;
       expect(ipKey(notations(otherNet)[0]!)).not.toBe(key);
     }
+  });
+
+  it("an IPv4 address gets one key in every IPv6 form that carries it, and two addresses never share one", () => {
+    const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
+    const hex = ([a, b, c, d]: number[]) => `${((a! << 8) | b!).toString(16)}:${((c! << 8) | d!).toString(16)}`;
+    fc.assert(
+      fc.property(ipv4, ipv4, fc.boolean(), (octets, other, upper) => {
+        const dotted = octets.join(".");
+        const forms = [
+          `::ffff:${dotted}`,
+          `::ffff:${hex(octets)}`,
+          `0:0:0:0:0:ffff:${hex(octets)}`,
+          `0000:0000:0000:0000:0000:FFFF:${dotted}`,
+          `::ffff:0:${dotted}`,
+          `64:ff9b::${dotted}`,
+          `64:ff9b::${hex(octets)}`,
+          `64:ff9b:0:0:0:0:${hex(octets)}`,
+          `64:ff9b:1::${dotted}`,
+        ].map((f) => (upper ? f.toUpperCase() : f));
+        for (const form of forms) expect(ipKey(form)).toBe(dotted);
+        if (other.join(".") !== dotted) expect(ipKey(`::ffff:${other.join(".")}`)).not.toBe(ipKey(`::ffff:${dotted}`));
+      }),
+      { seed: 20261207, numRuns: 2000 },
+    );
   });
 });

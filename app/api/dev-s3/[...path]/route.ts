@@ -1,4 +1,4 @@
-import { HttpError, noRouteMatches } from "@/lib/http/problem";
+import { HttpError } from "@/lib/http/problem";
 import { drainUnreadBody } from "@/lib/http/unread-body";
 import { defineRoute, type Handler, type RequestContext } from "@/lib/http/route";
 import * as s3 from "@/lib/uploads/dev-s3";
@@ -9,11 +9,11 @@ type Params = { path: string[] };
 type S3Method = "PUT" | "GET" | "POST" | "DELETE";
 
 /**
- * Local S3-compatible endpoint (development without R2 credentials only; else 404). The S3
+ * Local S3-compatible endpoint (development without R2 credentials only; else it answers as an
+ * unknown path does, whatever the method). The S3
  * operation is chosen like S3 does, by method and query: `?uploads`, `?uploadId`, `?partNumber`.
  */
 async function operation(method: S3Method, c: RequestContext<Params>): Promise<Response> {
-  if (!devEndpointEnabled(c.config)) throw noRouteMatches(c.url.pathname);
   const key = s3.devObjectKey(c.params.path, c.config.uploads.r2.bucketName);
   await s3.verifyPresignedRequest(c.request, c.url, { credentials: await devCredentials(c.config) });
   const bucket = bucketFor(c.env, c.config);
@@ -57,6 +57,7 @@ const endpoint =
 // Not rate limited: it stands in for the object store (R2 limits nothing per client either), and
 // a multipart upload sends its parts here by the hundred.
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({
+  when: devEndpointEnabled,
   rateLimit: false,
   PUT: endpoint("PUT"),
   GET: endpoint("GET"),
