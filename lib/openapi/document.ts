@@ -10,7 +10,7 @@ import { statsOperations } from "../stats/openapi";
 import { uploadOperations } from "../uploads/openapi";
 import { webhookOperations } from "../webhooks/openapi";
 import { serviceOperations } from "./service-operations";
-import type { Operation } from "./operation";
+import { TAGS, type Operation } from "./operation";
 import { policyHeader } from "../http/rate-limit-policies";
 import { rateLimitPolicies } from "./rate-limits";
 
@@ -89,6 +89,8 @@ function operationObject(op: Operation) {
     503,
     ...(op.auth !== "none" ? [401] : []),
     ...(op.body ? [400, 413, 415] : []),
+    // The server validates these and refuses a bad one with a 400 naming it.
+    ...(op.query || Object.values(op.headers ?? {}).some((h) => typeof h !== "string" && (h.required || h.schema)) ? [400] : []),
   ]);
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(op.responses)) {
@@ -109,7 +111,7 @@ function operationObject(op: Operation) {
   return {
     operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
     summary: op.summary,
-    ...(op.description && { description: op.description }),
+    description: op.description,
     tags: op.tags,
     security: SECURITY[op.auth],
     parameters: parameters(op),
@@ -177,9 +179,13 @@ export function buildDocument(ops: readonly Operation[] = operations) {
       version: "1.0.0",
       description:
         "Posts on D1, signed webhooks, SSE chat and direct-to-R2 uploads, from Next.js Route Handlers on one Cloudflare Worker. Every response carries x-request-id; errors are RFC 9457 problem+json.",
+      contact: { name: "Routeflare maintainers" },
+      // The repository grants no license (package.json is private and names none): an SPDX
+      // user-defined reference says so.
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
     servers: [{ url: "/" }],
-    tags: [{ name: "operations" }, { name: "posts" }, { name: "webhooks" }, { name: "chat" }, { name: "uploads" }, { name: "development" }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },

@@ -6,6 +6,18 @@ import type * as z from "zod";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
+/** The document's tags, in the order tools list them; an operation can only use these. */
+export const TAGS = {
+  operations: "Health, this document and the cached stats snapshot.",
+  posts: "Posts on D1: keyset-paginated lists, ETags and preconditions, idempotent creation.",
+  webhooks: "Signed webhooks (Stripe, Standard Webhooks, GitHub), verified on their raw bytes and recorded once per event.",
+  chat: "A chat reply streamed as Server-Sent Events.",
+  uploads: "Uploads straight to R2 (a presigned PUT, or a resumable multipart upload), and downloads of verified objects.",
+  development: "Development only (404 in production): tokens for the demo pages and the local S3-compatible store.",
+} as const;
+
+export type Tag = keyof typeof TAGS;
+
 export interface OperationResponse {
   description: string;
   /** JSON body schema; omit for empty bodies. */
@@ -28,9 +40,11 @@ export interface Operation {
   method: HttpMethod;
   /** OpenAPI path template, e.g. /api/posts/{id}. */
   path: string;
+  /** One line: what the operation does. */
   summary: string;
-  description?: string;
-  tags: string[];
+  /** What a client needs beyond the summary (rules, statuses, side effects); never a repeat of it. */
+  description: string;
+  tags: Tag[];
   auth: "none" | "optional" | "required";
   pathParams?: z.ZodObject;
   /**
@@ -47,6 +61,9 @@ export interface Operation {
   /** Raw (non-JSON-parsed) request body, e.g. a signed webhook payload, verified on its bytes. */
   rawBody?: { contentType: string; description: string; schema?: z.ZodType };
   responses: Record<number, OperationResponse>;
-  /** Problem+json statuses besides the ones every operation can answer. */
+  /**
+   * Problem+json statuses besides the ones every operation can answer and the ones its inputs
+   * imply (400 for a body, a query or a validated header; 401 for auth; 413/415 for a body).
+   */
   problems?: number[];
 }

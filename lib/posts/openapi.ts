@@ -5,6 +5,11 @@ import { createPostInput, idempotencyKey, listPostsQuery, patchPostInput, post, 
 const id = z.object({ id: z.string().describe("Post id (opaque)") });
 const conditional = { "If-Match": "Write only if the post still has this ETag (else 412)" };
 const written = { description: "The post", schema: post, headers: { ETag: "Version of the post" } };
+/** What PUT, PATCH and DELETE share: who may write, and how concurrent writers are told apart. */
+const ownerWrite =
+  "Only the author may write: anyone else gets 403 on a published post and 404 on a draft. " +
+  "With If-Match the write happens only while the post still has that ETag (else 412); without it the last write wins, " +
+  "and a write that keeps losing to concurrent ones is a 409 `write-conflict` with Retry-After.";
 
 export const postOperations: Operation[] = [
   {
@@ -16,12 +21,14 @@ export const postOperations: Operation[] = [
     auth: "optional",
     query: listPostsQuery,
     responses: { 200: { description: "A page", schema: postList } },
-    problems: [400],
   },
   {
     method: "post",
     path: "/api/posts",
     summary: "Create a post (idempotent with Idempotency-Key)",
+    description:
+      "The author is the token's `sub`. With Idempotency-Key the post and the key are written together, and for 24 h the same key replays the first response " +
+      "(status, body and Location, plus `Idempotent-Replayed: true`); the same key with another body is a 422.",
     tags: ["posts"],
     auth: "required",
     headers: {
@@ -38,6 +45,9 @@ export const postOperations: Operation[] = [
     method: "get",
     path: "/api/posts/{id}",
     summary: "Read a post (drafts only by their author)",
+    description:
+      "A draft read by anyone but its author, and an id that is not a post id, get the same 404 as a missing post. " +
+      "A published post is cacheable (`public, max-age=0, must-revalidate`, strong ETag); a draft is `private, no-store`.",
     tags: ["posts"],
     auth: "optional",
     pathParams: id,
@@ -49,6 +59,7 @@ export const postOperations: Operation[] = [
     method: "put",
     path: "/api/posts/{id}",
     summary: "Replace a post (owner)",
+    description: `Send all of \`title\`, \`content\` and \`published\`. ${ownerWrite}`,
     tags: ["posts"],
     auth: "required",
     pathParams: id,
@@ -61,6 +72,7 @@ export const postOperations: Operation[] = [
     method: "patch",
     path: "/api/posts/{id}",
     summary: "Change some fields of a post (owner)",
+    description: `Send at least one of \`title\`, \`content\` and \`published\`; the others keep their values. ${ownerWrite}`,
     tags: ["posts"],
     auth: "required",
     pathParams: id,
@@ -73,6 +85,7 @@ export const postOperations: Operation[] = [
     method: "delete",
     path: "/api/posts/{id}",
     summary: "Delete a post (owner)",
+    description: `The post is gone for good: reading it afterwards is a 404. ${ownerWrite}`,
     tags: ["posts"],
     auth: "required",
     pathParams: id,

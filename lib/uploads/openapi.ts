@@ -6,6 +6,7 @@ import {
   completeMultipartInput,
   completeUploadInput,
   createUploadInput,
+  downloadLinkSchema,
   multipartCreated,
   multipartListing,
   multipartQuery,
@@ -16,6 +17,15 @@ import {
 
 // The document is rendered at build time, with no deployment's vars: it shows the defaults.
 const defaults = resolveConfig({} as Env).uploads;
+
+/** What every call on a multipart upload can be refused for, beyond its fields. */
+const multipartRefusals =
+  "403 when the upload is another user's (the answer names neither key nor upload id); 404 for an unknown, aborted or mismatched `uploadId`";
+
+/** The development store, whichever S3 call it serves. */
+const devS3 =
+  "Exists only with ENVIRONMENT=development and no R2 credentials: the local S3-compatible store that presigned URLs then point at, on the `BUCKET` binding. " +
+  "It recomputes the SigV4 query signature over the canonical request S3 uses and checks access key, scope and expiry: any mismatch is a 403.";
 
 export const uploadOperations: Operation[] = [
   {
@@ -34,6 +44,9 @@ export const uploadOperations: Operation[] = [
     method: "post",
     path: "/api/uploads/complete",
     summary: "Confirm an upload: the object must exist and match the declared size and type",
+    description:
+      "Records the object's ETag: downloads serve only that object. 403 for another user's key; 404 when nothing was uploaded, the key was never declared or is not of the server's shape; " +
+      "422 when the size or type differ (the object and its declaration are deleted).",
     tags: ["uploads"],
     auth: "required",
     body: completeUploadInput,
@@ -43,13 +56,17 @@ export const uploadOperations: Operation[] = [
   {
     method: "get",
     path: "/api/uploads/{key}",
-    summary: "Download your upload: 302 to a short-lived presigned GET (served as an attachment)",
+    summary: "Download your upload: a short-lived presigned GET (served as an attachment), as a 302 or as JSON",
     description:
-      "Only for a completed upload whose object still has the ETag that completion verified. A key not of the server's own shape is 404 without asking the store.",
+      "Only for a completed upload whose object still has the ETag that completion verified. A key not of the server's own shape is 404 without asking the store. " +
+      "With `Accept: application/json` the answer is 200 with the URL in the body (for a script or a page that fetches it), else a 302 to it.",
     tags: ["uploads"],
     auth: "required",
     pathParams: z.object({ key: z.string().describe("The object key (uploads/<owner>/<id>/<name>), slashes included") }),
-    responses: { 302: { description: "Redirect to the presigned URL", headers: { Location: "Presigned GET URL (5 minutes)" } } },
+    responses: {
+      200: { description: "The presigned URL (the request accepted application/json)", schema: downloadLinkSchema },
+      302: { description: "Redirect to the presigned URL", headers: { Location: "Presigned GET URL (5 minutes)" } },
+    },
     problems: [403, 404, 503],
   },
   {
@@ -68,6 +85,9 @@ export const uploadOperations: Operation[] = [
     method: "post",
     path: "/api/uploads/multipart/parts",
     summary: "Presign UploadPart PUTs (1-100 part numbers a call), each with its exact Content-Length signed",
+    description:
+      "Part numbers are distinct, each from 1 to the upload's `partCount`. A URL expires UPLOAD_URL_TTL_SECONDS (default 600) after signing: sign again when a part PUT answers 403. " +
+      `${multipartRefusals}; 409 once the upload is completed.`,
     tags: ["uploads"],
     auth: "required",
     body: signPartsInput,
@@ -78,6 +98,7 @@ export const uploadOperations: Operation[] = [
     method: "get",
     path: "/api/uploads/multipart",
     summary: "List the parts the store already has (resume after a reload)",
+    description: `Send only the parts missing from \`parts\`, then complete. ${multipartRefusals}; 409 once the upload is completed.`,
     tags: ["uploads"],
     auth: "required",
     query: multipartQuery,
@@ -88,6 +109,10 @@ export const uploadOperations: Operation[] = [
     method: "post",
     path: "/api/uploads/multipart/complete",
     summary: "Complete a multipart upload: every part, in order, with the ETag the store returned",
+    description:
+      "A part list with a part missing, repeated or out of order is a 400, and so is an ETag the store does not know (`invalid-parts`). " +
+      "The assembled object's size and type are then checked against the declaration: a mismatch deletes the object (422). " +
+      `Completing again answers the same 200. ${multipartRefusals}.`,
     tags: ["uploads"],
     auth: "required",
     body: completeMultipartInput,
@@ -98,6 +123,7 @@ export const uploadOperations: Operation[] = [
     method: "delete",
     path: "/api/uploads/multipart",
     summary: "Abort a multipart upload: the store drops its parts",
+    description: `The declaration is deleted too, so the upload can no longer be signed, listed or completed. ${multipartRefusals}; 409 once the upload is completed.`,
     tags: ["uploads"],
     auth: "required",
     query: multipartQuery,
@@ -109,6 +135,7 @@ export const uploadOperations: Operation[] = [
     path: "/api/dev-s3/{path}",
     summary:
       "Development only: S3 PutObject or UploadPart (?partNumber=&uploadId=), checked by SigV4 query signature incl. Content-Length (404 in production)",
+    description: `${devS3} The body streams through a FixedLengthStream of the signed Content-Length.`,
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
@@ -121,6 +148,7 @@ export const uploadOperations: Operation[] = [
     path: "/api/dev-s3/{path}",
     summary:
       "Development only: S3 GetObject (as an attachment, CSP sandbox) or ListParts (?uploadId=), checked by SigV4 query signature (404 in production)",
+    description: `${devS3} ListParts on an unknown, aborted or completed upload answers S3's NoSuchUpload.`,
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
@@ -132,6 +160,7 @@ export const uploadOperations: Operation[] = [
     path: "/api/dev-s3/{path}",
     summary:
       "Development only: S3 CreateMultipartUpload (?uploads) and CompleteMultipartUpload (?uploadId=), SigV4 query signature (404 in production)",
+    description: `${devS3} The store's refusals (InvalidPart, NoSuchUpload) answer in S3's XML, as an S3 client expects.`,
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),
@@ -143,6 +172,7 @@ export const uploadOperations: Operation[] = [
     method: "delete",
     path: "/api/dev-s3/{path}",
     summary: "Development only: S3 AbortMultipartUpload (?uploadId=), SigV4 query signature (404 in production)",
+    description: `${devS3} The upload's parts are dropped.`,
     tags: ["development"],
     auth: "none",
     pathParams: z.object({ path: z.string().describe("<bucket>/<key>") }),

@@ -50,6 +50,12 @@ export const presignedUpload = z.object({
 
 export const completedUpload = z.object({ key: z.string(), size: z.number().int(), contentType: z.string(), etag: z.string() });
 
+/** `GET /api/uploads/<key>` with `Accept: application/json`: the presigned GET instead of a redirect to it. */
+export const downloadLinkSchema = z.object({
+  url: z.string().describe("Presigned GET URL of the object, served as an attachment"),
+  expiresAt: z.string().describe("When the URL stops working (ISO 8601, 5 minutes after signing)"),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Multipart uploads
 

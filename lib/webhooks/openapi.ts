@@ -13,10 +13,23 @@ const stripeEvent = z
 /** A header the scheme cannot do without: leaving it out is a 400. */
 const required = (description: string): HeaderParam => ({ description, required: true });
 
-const webhook = (path: string, summary: string, headers: Record<string, string | HeaderParam>, body: z.ZodType = payload): Operation => ({
+/** What every sender's endpoint does; each adds what is its own. */
+const common =
+  "Verified with WebCrypto on the raw bytes before anything is parsed, then recorded once per sender and event id (with its side effect, in one D1 batch): " +
+  "a redelivery answers `duplicate: true` and changes nothing. A refusal's problem type names the check that failed (e.g. `webhook-signature-mismatch`); " +
+  "503 `webhook-not-configured` while the sender's secret is unset. Not rate-limited.";
+
+const webhook = (
+  path: string,
+  summary: string,
+  description: string,
+  headers: Record<string, string | HeaderParam>,
+  body: z.ZodType = payload,
+): Operation => ({
   method: "post",
   path,
   summary,
+  description: `${common} ${description}`,
   tags: ["webhooks"],
   auth: "none",
   headers,
@@ -33,17 +46,29 @@ export const webhookOperations: Operation[] = [
   webhook(
     "/api/webhooks/stripe",
     "Stripe events (Stripe-Signature, HMAC-SHA256, ±300 s)",
+    "The event's `id` is the dedupe key. checkout.session.completed records an order, customer.subscription.* updates the subscription " +
+      "(an older event never overwrites newer state); other types are recorded as ignored.",
     { "Stripe-Signature": required("t=<unix>,v1=<hex>[,v1=…]") },
     stripeEvent,
   ),
-  webhook("/api/webhooks/standard", "Standard Webhooks (webhook-id / -timestamp / -signature)", {
-    "webhook-id": required("Event id (dedupe key), 1-255 visible ASCII"),
-    "webhook-timestamp": required("Unix seconds (±5 min)"),
-    "webhook-signature": required("Space-separated v1,<base64> entries"),
-  }),
-  webhook("/api/webhooks/github", "GitHub deliveries (X-Hub-Signature-256)", {
-    "X-Hub-Signature-256": required("sha256=<hex>"),
-    "X-GitHub-Delivery": required("Delivery id (dedupe key), 1-255 visible ASCII"),
-    "X-GitHub-Event": "Event name",
-  }),
+  webhook(
+    "/api/webhooks/standard",
+    "Standard Webhooks (webhook-id / -timestamp / -signature)",
+    "`webhook-id` is the dedupe key; the timestamp must be within ±300 s. The event is recorded, with no side effect.",
+    {
+      "webhook-id": required("Event id (dedupe key), 1-255 visible ASCII"),
+      "webhook-timestamp": required("Unix seconds (±5 min)"),
+      "webhook-signature": required("Space-separated v1,<base64> entries"),
+    },
+  ),
+  webhook(
+    "/api/webhooks/github",
+    "GitHub deliveries (X-Hub-Signature-256)",
+    "X-GitHub-Delivery and the body's SHA-256 are the dedupe keys (GitHub signs no timestamp). The event is recorded, with no side effect.",
+    {
+      "X-Hub-Signature-256": required("sha256=<hex>"),
+      "X-GitHub-Delivery": required("Delivery id (dedupe key), 1-255 visible ASCII"),
+      "X-GitHub-Event": "Event name",
+    },
+  ),
 ];
