@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -19,7 +20,13 @@ export default defineConfig(async () => {
                 compatibilityFlags: ["nodejs_compat"],
                 d1Databases: ["DB"],
                 r2Buckets: ["BUCKET"],
-                bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "development", LOG_LEVEL: "error" },
+                // A development secret of this run's own, as each checkout has (scripts/dev-secrets.mjs).
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "development",
+                  LOG_LEVEL: "error",
+                  DEV_SECRET: randomBytes(32).toString("hex"),
+                },
               },
             }),
           ],

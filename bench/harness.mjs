@@ -22,6 +22,7 @@
 //   A scenario must stop what it starts; the runner stops every server on exit anyway.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { unstable_readConfig } from "wrangler";
@@ -236,6 +237,9 @@ export const withAssetsRouter = (server) => ({ ...server, config: join(root, "wr
  * spreads its client IPs (`spreadIpsScript`); scenarios that load one user on purpose (writes,
  * chat, uploads) use `withVars(server, ["RATE_LIMITS:off"])`, the switch meant for load tests.
  */
+/** This run's development secret: Routeflare signs with it, and `run.mjs` mints the bench token with it. */
+export const BENCH_DEV_SECRET = randomBytes(32).toString("hex");
+
 export function createServers() {
   return {
     routeflare: {
@@ -243,7 +247,7 @@ export function createServers() {
       port: 8790,
       config: apiServerConfig(),
       persist: join(stateRoot, "routeflare"),
-      vars: ["--var", "ENVIRONMENT:development"],
+      vars: ["--var", "ENVIRONMENT:development", "--var", `DEV_SECRET:${BENCH_DEV_SECRET}`],
     },
     hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(stateRoot, "hono"), vars: [] },
   };
@@ -423,7 +427,7 @@ export function createContext({ opts, token }) {
   const servers = createServers();
   return {
     opts,
-    /** A bearer token for the `bench` user, minted with the built-in dev secret. */
+    /** A bearer token for the `bench` user, minted with this run's DEV_SECRET. */
     token,
     servers,
     report: createReport(),

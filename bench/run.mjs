@@ -8,13 +8,13 @@
 //
 // Needs wrk (apt-get install wrk). The harness and how to add a scenario: bench/harness.mjs.
 import { execFileSync } from "node:child_process";
-import { DEV_AUTH_SECRET } from "../lib/config.ts";
 import { mintToken } from "../lib/auth/mint.ts";
 import { run as runScript } from "../scripts/toolchain.mjs";
 import { rmSync } from "node:fs";
-import { createContext, loadAverage, parseArgs, requireWrk, stateRoot, stopAll } from "./harness.mjs";
+import { BENCH_DEV_SECRET, createContext, loadAverage, parseArgs, requireWrk, stateRoot, stopAll } from "./harness.mjs";
 import * as read from "./scenarios/read.mjs";
 import * as write from "./scenarios/write.mjs";
+import * as badInput from "./scenarios/bad-input.mjs";
 import * as cold from "./scenarios/cold.mjs";
 import * as paging from "./scenarios/paging.mjs";
 import * as sse from "./scenarios/sse.mjs";
@@ -25,7 +25,7 @@ import * as size from "./scenarios/size.mjs";
 import * as rateLimits from "./scenarios/rate-limits.mjs";
 
 /** Every scenario, in run order. */
-const SCENARIOS = [read, rateLimits, write, cold, paging, sse, uploads, multipart, uploadBrowser, size];
+const SCENARIOS = [read, rateLimits, write, badInput, cold, paging, sse, uploads, multipart, uploadBrowser, size];
 
 const opts = parseArgs(process.argv.slice(2));
 const unknown = opts.only.filter((n) => !SCENARIOS.some((s) => s.name === n));
@@ -38,7 +38,7 @@ const selected = SCENARIOS.filter((s) => opts.only.length === 0 || opts.only.inc
 requireWrk();
 await runScript(process.execPath, ["scripts/build-worker.mjs", "--if-needed"]);
 
-const token = await mintToken({ secret: DEV_AUTH_SECRET, sub: "bench", expires: "2h" });
+const token = await mintToken({ secret: BENCH_DEV_SECRET, sub: "bench", expires: "2h" });
 const ctx = createContext({ opts, token });
 const { log } = ctx.report;
 log(`# Routeflare benchmark — ${new Date().toISOString()}`);

@@ -60,6 +60,10 @@ export interface Secrets {
   CHAT_PROVIDER_TIMEOUT_MS?: string;
   /** Development only: every D1 batch fails at this 1-based statement (lib/db/faults.ts). */
   FAULT_D1_BATCH_STATEMENT?: string;
+  /** Development only: `unavailable` makes every D1 call fail as an outage does (lib/db/faults.ts). */
+  FAULT_D1?: string;
+  /** Development only: the first N D1 calls of every request fail as a transient outage does. */
+  FAULT_D1_FAILURES?: string;
   /** Workers AI binding, used when CHAT_PROVIDER=workers-ai. */
   AI?: Ai;
 }
@@ -222,6 +226,7 @@ export function resolveConfig(env: Env): Config {
     faults: {
       d1BatchStatement:
         development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
+      d1Failures: !development ? 0 : str(env.FAULT_D1) === "unavailable" ? Infinity : positiveInt(env.FAULT_D1_FAILURES, 0),
     },
   };
 }

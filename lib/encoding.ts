@@ -1,7 +1,8 @@
 /**
- * Byte plumbing shared by signatures, cursors and presigning: strict hex and base64 decoding
- * (null on bad input, never a throw, so a garbled signature is simply one that cannot match),
- * base64url, and concatenation without a string round-trip. Web APIs only (atob/btoa).
+ * Byte plumbing shared by webhook signatures, cursors, ETags and the dev S3 check: strict hex and
+ * base64 decoding (null on bad input, never a throw, so a garbled signature is simply one that
+ * cannot match), base64url, concatenation without a string round-trip, and a constant-time
+ * compare. Web APIs only (atob/btoa).
  */
 
 /** Bytes over a plain ArrayBuffer: what WebCrypto accepts as a BufferSource. */
@@ -60,4 +61,15 @@ export async function sha256Hex(text: string): Promise<string> {
 export async function sha256HexOfBytes(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Equal bytes, in a time that depends only on the lengths: a signature check must not tell an
+ * attacker how many leading bytes of a guess were right.
+ */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  let diff = 0;
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }

@@ -55,5 +55,8 @@ export function localSecrets(root) {
 /** `localSecrets` as wrangler arguments. */
 export const localSecretArgs = (root) => Object.entries(localSecrets(root)).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 
-/** The HS256 key `npm start`'s Worker accepts: AUTH_SECRET from .dev.vars, else the generated DEV_SECRET. */
-export const localAuthSecret = (root) => devVars(root).AUTH_SECRET || devSecrets(root).DEV_SECRET;
+/** The HS256 key `npm start`'s Worker accepts: AUTH_SECRET from .dev.vars, else DEV_SECRET (.dev.vars, then generated). */
+export function localAuthSecret(root) {
+  const set = devVars(root);
+  return set.AUTH_SECRET || set.DEV_SECRET || devSecrets(root).DEV_SECRET;
+}

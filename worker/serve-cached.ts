@@ -12,7 +12,8 @@
  * - `OPTIONS` is the CORS preflight, other methods than GET/HEAD are 405 + `Allow` (Next caches
  *   GET only; neither reaches it);
  * - GET and HEAD go to Next as GET, with this request's id so a render on a cache miss logs and
- *   answers under it;
+ *   answers under it, and with none of the client's other headers (a Next-internal one such as
+ *   `RSC: 1` would make Next answer with a redirect or another representation);
  * - the per-request headers of the cached copy are dropped and this request's are set:
  *   `x-request-id`, CORS, `nosniff`, the client's own `x-d1-bookmark` echoed back;
  * - `If-None-Match` against the cached ETag answers 304 (Next does not, for route handlers);
@@ -35,6 +36,13 @@ import { stampResponse } from "../lib/http/response-headers";
 import { runtimeFor } from "../lib/http/runtime";
 
 const METHODS: readonly Method[] = ["GET", "HEAD", "OPTIONS"];
+
+/**
+ * The client headers Next gets: where the request is addressed, and the two that OpenNext's
+ * revalidation queue sends to re-render a stale copy in the background. Those act only with the
+ * build's secret preview-mode id (Next compares it); with any other value they change nothing.
+ */
+const FORWARDED = ["host", "x-prerender-revalidate", "x-isr"] as const;
 
 /** Headers of a cached copy that belong to the request that rendered it. */
 const REPLAYED = [
@@ -81,8 +89,15 @@ async function fromNext(
   requestId: string,
   next: (request: Request) => Promise<Response>,
 ): Promise<Response> {
-  const headers = new Headers(request.headers);
-  headers.set("x-request-id", requestId);
+  // A cached copy is the same for every caller, so no header of the client's reaches Next but
+  // FORWARDED: Next reads its own internal ones (`RSC`, `Next-Router-*`, `Next-Url`, `x-middleware-*`,
+  // `x-prerender-*`, …) from any request, and they would switch it to another representation or
+  // a redirect. An allowlist, because Next may learn new ones.
+  const headers = new Headers({ "x-request-id": requestId });
+  for (const name of FORWARDED) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
   const upstream = await next(new Request(request.url, { method: "GET", headers, signal: request.signal }));
   const type = upstream.headers.get("content-type") ?? "";
   if (upstream.status >= 500 && !type.startsWith("application/problem+json")) {

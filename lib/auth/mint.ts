@@ -3,10 +3,10 @@ import { SignJWT } from "jose";
 /**
  * What a locally minted token carries. Example:
  *
- *   await mintToken({ secret: DEV_AUTH_SECRET, sub: "alice", expires: "2h" });
+ *   await mintToken({ secret: config.auth.secret, sub: "alice", expires: "2h" });
  */
 export interface MintOptions {
-  /** The HS256 key: AUTH_SECRET (or the built-in dev secret locally). */
+  /** The HS256 key: AUTH_SECRET (locally, without one, the checkout's DEV_SECRET). */
   secret: string;
   /** The `sub` claim: the user id the API sees. */
   sub: string;

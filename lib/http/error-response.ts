@@ -4,7 +4,8 @@ import { HttpError, problemResponse } from "./problem";
 import { isStorageUnavailable } from "./storage-errors";
 
 /**
- * An HttpError is the answer it describes (logged when it carries a cause). Anything else
+ * An HttpError is the answer it describes; it is logged when it has a cause or is a 5xx (the
+ * operator must learn of every outage, even one a route turned into its own 503). Anything else
  * is logged in full and answered 503 + Retry-After when storage is unavailable (D1/R2 report a
  * transient failure), else 500; neither answer carries the error's text.
  */
@@ -18,8 +19,8 @@ export interface ErrorResponseOptions {
 export function errorResponse(err: unknown, { requestId, log: requestLog, userId }: ErrorResponseOptions): Response {
   const log = userId ? requestLog.with({ userId }) : requestLog;
   if (err instanceof HttpError) {
-    if (err.init.cause !== undefined)
-      log.error("request failed", { status: err.status, type: err.init.type, error: serializeError(err.init.cause ?? err) });
+    if (err.cause !== undefined || err.status >= 500)
+      log.error("request failed", { status: err.status, type: err.init.type, error: serializeError(err.cause ?? err) });
     return problemResponse(err.status, err.init, requestId);
   }
   log.error("request failed", { error: serializeError(err) });

@@ -14,7 +14,7 @@ export interface ProblemInit {
   detail?: string;
   errors?: FieldErrors;
   headers?: HeadersInit;
-  /** What caused a 5xx answer: logged with it, never sent. */
+  /** What caused the answer (an outage, a refused upstream call): logged with it, never sent. */
   cause?: unknown;
 }
 
@@ -43,7 +43,8 @@ export class HttpError extends Error {
     // (profiled: the capture was the largest single cost of a 4xx response).
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    super(init.detail ?? init.title ?? TITLES[status] ?? `HTTP ${status}`);
+    // The cause is the Error's own `cause` too, so every reader of errors finds it in one place.
+    super(init.detail ?? init.title ?? TITLES[status] ?? `HTTP ${status}`, init.cause === undefined ? undefined : { cause: init.cause });
     Error.stackTraceLimit = limit;
     this.name = "HttpError";
     this.status = status;

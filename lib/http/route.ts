@@ -33,6 +33,7 @@ import { errorResponse } from "./error-response";
 import type { Logger } from "./log";
 import { METHODS, methodGate, type Method } from "./methods";
 import { noRouteMatches } from "./problem";
+import { retryingRead } from "./read-retry";
 import type { RoutePolicyName } from "./rate-limit-policies";
 import { requestIdFor } from "./request-id";
 import { stampResponse } from "./response-headers";
@@ -214,7 +215,7 @@ export function defineRoute<P extends Params = Params>(definition: RouteDefiniti
       const answered = methodGate(c.request, method, allowed, rt);
       if (answered) return answered;
       const handler = (method === "HEAD" ? handlers.GET : handlers[method as HandledMethod])!;
-      const response = await handler(c);
+      const response = await (method === "GET" || method === "HEAD" ? retryingRead(() => handler(c), { log: c.log }) : handler(c));
       return method === "HEAD" ? new Response(null, response) : response;
     }),
   );

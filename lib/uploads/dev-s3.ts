@@ -8,6 +8,8 @@
  * multipart API. In production (or with real credentials) the route answers 404.
  */
 import { AwsV4Signer } from "aws4fetch";
+import { timingSafeEqual } from "../encoding";
+import { readBodyBytes } from "../http/body";
 import { cacheControl } from "../http/cache-control";
 import { HttpError, badRequest } from "../http/problem";
 import { parseUploadKey } from "./keys";
@@ -16,14 +18,9 @@ import type { Credentials } from "./target";
 
 export type { Credentials } from "./target";
 
-const denied = (detail: string) => new HttpError(403, { type: "signature-does-not-match", title: "Access denied", detail });
+const encoder = new TextEncoder();
 
-function timingSafeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
+const denied = (detail: string) => new HttpError(403, { type: "signature-does-not-match", title: "Access denied", detail });
 
 /** `20130524T000000Z` → epoch ms, or NaN. */
 function amzDate(value: string): number {
@@ -80,7 +77,7 @@ export async function verifyPresignedRequest(request: Request, url: URL, options
     allHeaders: true,
   });
   const expected = new URL((await signer.sign()).url).searchParams.get("X-Amz-Signature") ?? "";
-  if (!timingSafeEqual(expected, signature))
+  if (!timingSafeEqual(encoder.encode(expected), encoder.encode(signature)))
     throw denied(
       "The request signature does not match (method, path, query or a signed header such as Content-Type or Content-Length differs).",
     );
@@ -196,8 +193,26 @@ export async function listParts(bucket: R2Bucket, options: { key: string; upload
   });
 }
 
+/**
+ * The longest CompleteMultipartUpload body read: 10 000 parts of the longest form the parser
+ * below accepts (5-digit number, 200-character ETag, some whitespace), plus the envelope. A
+ * longer body cannot be a valid part list, so it is refused before it is all in memory.
+ */
+export const MAX_COMPLETE_BODY_BYTES = MAX_PART_NUMBER * 320 + 1024;
+
+const utf8 = new TextDecoder();
+
 export async function completeMultipart(request: Request, bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
-  const body = await request.text();
+  let body: string;
+  try {
+    body = utf8.decode(await readBodyBytes(request, MAX_COMPLETE_BODY_BYTES));
+  } catch (err) {
+    if (!(err instanceof HttpError && err.status === 413)) throw err;
+    return xml(
+      `<Error><Code>MaxMessageLengthExceeded</Code><Message>The part list is longer than ${MAX_COMPLETE_BODY_BYTES} bytes.</Message></Error>`,
+      400,
+    );
+  }
   const parts = [...body.matchAll(/<Part>\s*<PartNumber>(\d{1,5})<\/PartNumber>\s*<ETag>([^<]{1,200})<\/ETag>\s*<\/Part>/g)].map((m) => ({
     partNumber: Number(m[1]),
     etag: m[2]!.replace(/&quot;/g, '"').replace(/^"|"$/g, ""),

@@ -50,15 +50,13 @@ export class StoreRefused extends Error {
   }
 }
 
-export const storageUnavailable = (cause: unknown) => {
-  const err = new HttpError(503, {
+export const storageUnavailable = (cause: unknown) =>
+  new HttpError(503, {
     type: "storage-unavailable",
     detail: "The object store is unavailable; try again shortly.",
     headers: { "retry-after": "1" },
+    cause,
   });
-  (err as Error).cause = cause;
-  return err;
-};
 
 /** Runs a store call; anything but an answer of ours or a refusal becomes 503 + Retry-After. */
 export async function storeCall<T>(call: () => Promise<T>): Promise<T> {

@@ -13,14 +13,15 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod";
 import { orders, subscriptions } from "../db/schema-webhooks";
-import { fieldErrors } from "../http/validation";
+import { fieldErrors, seeErrors } from "../http/validation";
 import type { EventHandler, EventIdentity } from "./define-endpoint";
 import { WebhookRejection } from "./verifier";
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new WebhookRejection("payload-invalid", `The ${what} is missing fields we need; see errors.`, fieldErrors(result.error));
+  const { errors, omitted } = fieldErrors(result.error);
+  throw new WebhookRejection("payload-invalid", `The ${what} is missing fields we need; ${seeErrors(omitted)}`, errors);
 }
 
 // Only `id` and `type` are needed to record an event; `created` is recorded when present, and

@@ -6,6 +6,7 @@
  * - dynamic: everything else renders per request (the posts and health tests show it).
  * Either way the per-request headers are this request's, never the cached copy's.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bearer, problem, useWorker } from "./harness";
 import { buildCacheEntries } from "./next-cache";
@@ -151,4 +152,48 @@ describe("time-revalidated: GET /api/stats (60 s)", () => {
     expect(fresh.cache).toBe("HIT");
     expect(fresh.etag).not.toBe(first.etag);
   }, 90_000);
+});
+
+describe("Next-internal headers from a client never change a cached route's answer", () => {
+  const NEXT_HEADERS = [
+    "rsc",
+    "next-router-state-tree",
+    "next-router-prefetch",
+    "next-router-segment-prefetch",
+    "next-url",
+    "next-action",
+    "next-test-proxy",
+    "x-middleware-prefetch",
+    "x-middleware-subrequest",
+    "x-middleware-invoke",
+    "x-prerender-revalidate",
+    "x-prerender-revalidate-if-generated",
+    "x-isr",
+    "x-nextjs-data",
+    "x-now-route-matches",
+    "x-matched-path",
+    "purpose",
+  ];
+  const value = fc.oneof(
+    fc.constantFrom("1", "0", "true", "prefetch", "/", "%5B%22%22%5D", "/api/stats", "x"),
+    fc.stringMatching(/^[!-~]{0,40}$/),
+  );
+
+  it.each(["/api/stats", "/api/openapi.json"])("%s: the same 200 JSON whatever Next-internal headers come", async (path) => {
+    const plain = await w.fetch(path);
+    expect(plain.status).toBe(200);
+    const expected = await plain.text();
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom(...NEXT_HEADERS), value, { minKeys: 1 }), async (headers) => {
+        const res = await w.fetch(path, { headers, redirect: "manual" });
+        expect({ headers, status: res.status, type: res.headers.get("content-type") }).toEqual({
+          headers,
+          status: 200,
+          type: expect.stringMatching(/^application\/json/),
+        });
+        expect(await res.text()).toBe(expected);
+      }),
+      { seed: 9, numRuns: 60 },
+    );
+  });
 });

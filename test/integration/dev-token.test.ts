@@ -1,9 +1,8 @@
 /** POST /api/dev/token: development only. */
 import { describe, expect, it } from "vitest";
-import { DEV_AUTH_SECRET } from "@/lib/config";
 import { problem, token, useWorker } from "./harness";
 
-describe("in development, signing with the built-in dev secret (no AUTH_SECRET)", () => {
+describe("in development, signing with the checkout's DEV_SECRET (no AUTH_SECRET)", () => {
   const w = useWorker({ devSecret: true });
 
   it("issues a working token, for demo-user or a given sub", async () => {
@@ -57,8 +56,8 @@ describe("in development with a real AUTH_SECRET set", () => {
     }
   });
 
-  it("a token signed with the public dev secret is refused", async () => {
-    const jwt = await token("mallory", { secret: DEV_AUTH_SECRET });
+  it("a token signed with the DEV_SECRET is refused once AUTH_SECRET is set", async () => {
+    const jwt = await token("mallory", { secret: w.devSecret() });
     const res = await w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
     expect(res.status).toBe(401);
   });
@@ -73,8 +72,31 @@ describe("in production", () => {
     await problem(res);
   });
 
-  it("a token signed with the public dev secret is refused", async () => {
-    const jwt = await token("mallory", { secret: DEV_AUTH_SECRET });
+  // Every method, with and without a CORS Origin, against a path no route serves: same status,
+  // same headers (but the request id), same body (but the path it names).
+  it.each(["/api/dev/token", "/api/dev-s3/routeflare-uploads/uploads/alice/x/a.png"])(
+    "%s answers every method exactly as an unknown path does",
+    async (path) => {
+      const unknown = "/api/no-such/route-anywhere";
+      const shape = async (res: Response, p: string) => {
+        const headers = [...res.headers].filter(([n]) => !["x-request-id", "server-timing", "date", "content-length"].includes(n)); // the length differs with the path
+        const text = await res.text();
+        return { status: res.status, headers, body: text.replace(/"requestId":"[^"]*"/, "").replaceAll(p, "<path>") };
+      };
+      for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+        for (const extra of [{} as Record<string, string>, { origin: "http://localhost:8787", "access-control-request-method": "POST" }]) {
+          const init = { method, headers: extra };
+          const dev = await shape(await w.fetch(path, init), path);
+          const none = await shape(await w.fetch(unknown, init), unknown);
+          expect({ method, ...dev }).toEqual({ method, ...none });
+          expect(dev.status).toBe(404);
+        }
+      }
+    },
+  );
+
+  it("a token signed with DEV_SECRET is refused: it is ignored outside development", async () => {
+    const jwt = await token("mallory", { secret: w.devSecret() });
     const res = await w.fetch("/api/posts?drafts=true", { headers: { authorization: `Bearer ${jwt}` } });
     expect(res.status).toBe(401);
   });

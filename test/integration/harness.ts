@@ -2,6 +2,7 @@
  * Boots the built Worker (dist/, from `npm run build:worker`) on workerd with wrangler's test
  * harness: real local D1 and R2, a real port on 127.0.0.1. One harness per test file.
  */
+import { randomBytes } from "node:crypto";
 import { createTestHarness } from "wrangler";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { mintToken, type MintOptions } from "@/lib/auth/mint";
@@ -24,6 +25,8 @@ export interface Harness {
   clearLogs: () => void;
   /** Fires the Worker's Cron Trigger handler, as Cloudflare does on schedule. */
   scheduled: (cron: string) => Promise<{ outcome: string }>;
+  /** The DEV_SECRET this Worker was given (random per file, unless `vars` set one). */
+  devSecret: () => string;
 }
 
 export interface HarnessOptions {
@@ -33,8 +36,8 @@ export interface HarnessOptions {
   /** Wipe D1 and R2 and re-apply migrations before each test (default true). */
   wipeEachTest?: boolean;
   /**
-   * Run without AUTH_SECRET, so the Worker signs with its built-in development secret (and the
-   * dev token route exists). Default false: AUTH_SECRET is the test secret below.
+   * Run without AUTH_SECRET, so the Worker signs with its DEV_SECRET (as `npm start` does without
+   * a .dev.vars, and the dev token route exists). Default false: AUTH_SECRET is the test secret below.
    */
   devSecret?: boolean;
 }
@@ -43,9 +46,12 @@ export function useWorker(options: HarnessOptions = {}): Harness {
   let server!: ReturnType<typeof createTestHarness>;
   let worker!: ReturnType<typeof server.getWorker<WorkerEnv>>;
   let base: URL | undefined;
+  let devSecret = "";
 
   beforeAll(async () => {
-    const vars = typeof options.vars === "function" ? options.vars() : options.vars;
+    // Every Worker gets a development secret of its own, as each checkout does (npm start).
+    const vars = { DEV_SECRET: randomBytes(32).toString("hex"), ...(typeof options.vars === "function" ? options.vars() : options.vars) };
+    devSecret = vars.DEV_SECRET;
     server = createTestHarness({
       workers: [
         {
@@ -79,6 +85,7 @@ export function useWorker(options: HarnessOptions = {}): Harness {
     logs: () => server.getLogs().map((l) => (typeof l.message === "string" ? l.message : JSON.stringify(l))),
     clearLogs: () => server.clearLogs(),
     scheduled: (cron) => worker.scheduled({ cron, scheduledTime: new Date() }),
+    devSecret: () => devSecret,
   };
 }
 

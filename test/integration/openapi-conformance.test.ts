@@ -7,7 +7,6 @@ import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEV_AUTH_SECRET } from "@/lib/config";
 import { problem, useWorker, type Harness } from "./harness";
 import {
   bodyCases,
@@ -27,8 +26,8 @@ const STRIPE = "whsec_conformance_stripe";
 const STANDARD_KEY = Buffer.from("conformance-standard-secret-32b!");
 const GITHUB = "conformance-github-secret";
 
-// No AUTH_SECRET: the Worker signs with its built-in development secret, which is also the only
-// setting in which the dev token route exists; tokens here are signed with that secret.
+// No AUTH_SECRET: the Worker signs with its DEV_SECRET, which is also the only setting in which the
+// dev token route exists; tokens here are signed with that secret.
 const w = useWorker({
   wipeEachTest: false,
   vars: { CHAT_LOCAL_DELAY_MS: "1" },
@@ -41,7 +40,7 @@ const w = useWorker({
 });
 
 const bearer = async (sub: string) =>
-  `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(DEV_AUTH_SECRET))}`;
+  `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(w.devSecret()))}`;
 
 let doc: OpenApiDoc;
 let ops: OperationDoc[];
@@ -325,6 +324,45 @@ describe("JSON request bodies", () => {
   it("the dev token's body may be left out, as documented", async () => {
     const res = await w.fetch("/api/dev/token", { method: "POST" });
     expect(res.status).toBe(201);
+  });
+});
+
+describe("bodies of thousands of unknown keys and bad array items, to every JSON route", () => {
+  const ITEMS: unknown[] = [null, "x", -1, {}, [], { partNumber: "1" }];
+
+  it("answer a 4xx problem of bounded size that lists at most 50 field paths and says how many more; nothing is written", async () => {
+    const routes = ops.filter((o) => jsonBody(o));
+    expect(routes.length).toBeGreaterThanOrEqual(8);
+    for (const o of routes) {
+      const arrays = Object.entries(jsonBody(o)!.properties ?? {})
+        .filter(([, s]) => s.type === "array")
+        .map(([name]) => name);
+      const { url, headers } = target(o);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 50_000 }),
+          fc.integer({ min: 0, max: 5_000 }),
+          fc.constantFrom(...ITEMS),
+          async (keys, items, item) => {
+            fc.pre(keys + (arrays.length > 0 ? items : 0) > 60);
+            const body: Record<string, unknown> = {};
+            for (const name of arrays) body[name] = Array.from({ length: items }, () => item);
+            for (let i = 0; i < keys; i++) body[`k${i}`] = i;
+            const before = await tableCounts(w);
+            const res = await w.fetch(url, { method: o.method, headers, body: JSON.stringify(body) });
+            const text = await res.text();
+            const answer = { route: `${o.method} ${o.path}`, keys, items, status: res.status };
+            expect(answer).toEqual({ ...answer, status: expect.toSatisfy((n: number) => n >= 400 && n < 500) });
+            expect(text.length, answer.route).toBeLessThan(16_384);
+            const p = JSON.parse(text) as { type: string; detail?: string; errors?: Record<string, string[]> };
+            expect(Object.keys(p.errors ?? {}).length, answer.route).toBeLessThanOrEqual(50);
+            if (p.type.endsWith("/validation") && keys > 50) expect(p.detail, answer.route).toMatch(/\d+ more not listed/);
+            expect(await tableCounts(w), answer.route).toEqual(before);
+          },
+        ),
+        { seed: 22, numRuns: 4 },
+      );
+    }
   });
 });
 

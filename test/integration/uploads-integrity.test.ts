@@ -198,14 +198,25 @@ describe("keys of any other shape get 404 without touching the store", () => {
 describe("R2 failing (development fault switch FAULT_R2=on)", () => {
   const w = useWorker({ vars: { FAULT_R2: "on" } });
 
+  /** The error line of a request: its id, the 503, and the store's own error as the cause. */
+  const logged = (requestId: string) =>
+    expect
+      .poll(() => w.logs().find((l) => l.includes(requestId) && l.includes('"level":"error"')))
+      .toSatisfy((line?: string) => {
+        const entry = line === undefined ? undefined : JSON.parse(line);
+        return entry?.status === 503 && /R2 fault injected/.test(entry.error?.message ?? "") && entry.requestId === requestId;
+      });
+
   it("complete → 503 + Retry-After; the declaration stays uncompleted", async () => {
     const p = await presign(w, { filename: "a.txt", contentType: "text/plain", size: 3 });
     await (await w.env()).BUCKET.put(p.key, "abc", { httpMetadata: { contentType: "text/plain" } });
     const res = await complete(w, p.key);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect((await problem(res)).type).toMatch(/storage-unavailable$/);
+    const body = await problem(res);
+    expect(body.type).toMatch(/storage-unavailable$/);
     expect(await rows(w)).toEqual([{ key: p.key, completed_at: null, etag: null }]);
+    await logged(body.requestId);
   });
 
   it("download of a completed upload → 503 + Retry-After", async () => {
@@ -219,7 +230,7 @@ describe("R2 failing (development fault switch FAULT_R2=on)", () => {
     const res = await download(w, p.key);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-    await problem(res);
+    await logged((await problem(res)).requestId);
   });
 
   it("multipart create → 503 + Retry-After and no declaration", async () => {
@@ -230,7 +241,7 @@ describe("R2 failing (development fault switch FAULT_R2=on)", () => {
     });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-    await problem(res);
+    await logged((await problem(res)).requestId);
     expect(await rows(w)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { MAX_COMPLETE_BODY_BYTES } from "@/lib/uploads/dev-s3";
 import { s3Store } from "@/lib/uploads/store";
 import { AUTH_SECRET, bearer, problem, useWorker, type Harness } from "./harness";
 import { SWIFT_S3_SECRETS, useSwiftS3 } from "./swift-s3";
@@ -325,6 +326,25 @@ describe("the same S3 client code against the Worker's dev endpoint: all five mu
       [1, 5 * MiB],
       [2, 10],
     ]);
+    // A part list longer than any valid one is refused before it is read whole; nothing completes.
+    const part = `<Part><PartNumber>1</PartNumber><ETag>${e1}</ETag></Part>`;
+    const oversized = `<CompleteMultipartUpload>${part.repeat(Math.ceil(MAX_COMPLETE_BODY_BYTES / part.length) + 1)}</CompleteMultipartUpload>`;
+    for (const body of [oversized, new Blob([oversized]).stream()]) {
+      const refused = await client.fetch(
+        `${dev.url().origin}/api/dev-s3/routeflare-uploads/${key}?uploadId=${encodeURIComponent(uploadId)}`,
+        {
+          method: "POST",
+          body,
+          aws: { signQuery: true },
+          ...(typeof body === "string" ? {} : { duplex: "half" }),
+        } as RequestInit & { aws: { signQuery: boolean } },
+      );
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain("<Code>MaxMessageLengthExceeded</Code>");
+    }
+    expect(await store.head(key)).toBeNull();
+    expect(await store.listParts(key, uploadId)).toHaveLength(2);
+
     await store.complete(key, uploadId, [
       { partNumber: 1, etag: e1 },
       { partNumber: 2, etag: e2 },

@@ -5,5 +5,6 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     ENVIRONMENT: string;
     LOG_LEVEL: string;
+    DEV_SECRET: string;
   }
 }

@@ -4,12 +4,11 @@ import { describe, expect, it } from "vitest";
 import * as postsRoute from "@/app/api/posts/route";
 import * as postRoute from "@/app/api/posts/[id]/route";
 import { mintToken } from "@/lib/auth/mint";
-import { DEV_AUTH_SECRET } from "@/lib/config";
 import { countRows } from "../rows";
 import { callRoute } from "./call-route";
 
 const auth = async (sub: string) => ({
-  authorization: `Bearer ${await mintToken({ secret: DEV_AUTH_SECRET, sub })}`,
+  authorization: `Bearer ${await mintToken({ secret: env.DEV_SECRET, sub })}`,
 });
 
 describe("posts route handlers", () => {

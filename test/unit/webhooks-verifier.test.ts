@@ -8,7 +8,7 @@
 import { createHmac } from "node:crypto";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { base64ToBytes, hexToBytes } from "@/lib/encoding";
+import { base64ToBytes, hexToBytes, timingSafeEqual } from "@/lib/encoding";
 import { githubScheme } from "@/lib/webhooks/schemes/github";
 import { standardScheme } from "@/lib/webhooks/schemes/standard";
 import { stripeScheme } from "@/lib/webhooks/schemes/stripe";
@@ -37,6 +37,14 @@ describe("encoding", () => {
     expect(hexToBytes("00ff10")).toEqual(new Uint8Array([0, 255, 16]));
     expect(hexToBytes("ABcd")).toEqual(new Uint8Array([0xab, 0xcd]));
     for (const bad of ["0", "zz", "0x00", "00 ff", "potato"]) expect(hexToBytes(bad)).toBeNull();
+  });
+
+  it("compares bytes: equal only with the same length and every byte the same", () => {
+    expect(timingSafeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3]))).toBe(true);
+    expect(timingSafeEqual(new Uint8Array([]), new Uint8Array([]))).toBe(true);
+    expect(timingSafeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 4]))).toBe(false);
+    expect(timingSafeEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2]))).toBe(false);
+    expect(timingSafeEqual(new Uint8Array([0]), new Uint8Array([128]))).toBe(false);
   });
 
   it("decodes base64 strictly, padding optional", () => {
@@ -92,6 +100,31 @@ describe("Stripe scheme", () => {
     await expect(verify(h(` t=${t} , v1=${good} `), bytes(body))).resolves.toBeTruthy();
     await expectCheck(verify(h(`t=${t},v1=${wrong},v1=${wrong}`), bytes(body)), "signature-mismatch");
     await expectCheck(verify(h(`t=${t},v0=${good}`), bytes(body)), "signature-header-malformed");
+  });
+
+  it("computes the HMAC over the body once per secret, however many candidate signatures come", async () => {
+    const t = nowS();
+    const wrong = (i: number) => createHmac("sha256", `whsec_nope_${i}`).update(`${t}.${body}`).digest("hex");
+    const candidates = Array.from({ length: MAX_SIGNATURES }, (_, i) => `v1=${wrong(i)}`).join(",");
+    const subtle = crypto.subtle;
+    const calls = { sign: 0, verify: 0 };
+    const sign = subtle.sign.bind(subtle);
+    const verifyOriginal = subtle.verify.bind(subtle);
+    subtle.sign = (...args: Parameters<SubtleCrypto["sign"]>) => (calls.sign++, sign(...args));
+    subtle.verify = (...args: Parameters<SubtleCrypto["verify"]>) => (calls.verify++, verifyOriginal(...args));
+    try {
+      // Two secrets, eight candidates, none matching: two HMACs, not sixteen.
+      await expectCheck(verify(h(`t=${t},${candidates}`), bytes(body)), "signature-mismatch");
+      expect(calls).toEqual({ sign: 2, verify: 0 });
+      // A match on the first secret stops there.
+      calls.sign = 0;
+      const good = (await header(body, SECRET, t)).split("v1=")[1]!;
+      await expect(verify(h(`t=${t},${candidates},v1=${good}`.replace(`v1=${wrong(0)},`, "")), bytes(body))).resolves.toBeTruthy();
+      expect(calls).toEqual({ sign: 1, verify: 0 });
+    } finally {
+      subtle.sign = sign;
+      subtle.verify = verifyOriginal;
+    }
   });
 
   it("allows 300 s of skew either way, not 301", async () => {
