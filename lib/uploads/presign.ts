@@ -67,7 +67,8 @@ const hmacKey = (raw: BufferSource) => crypto.subtle.importKey("raw", raw, { nam
 const hmac = async (raw: BufferSource, data: string) => crypto.subtle.sign("HMAC", await hmacKey(raw), encoder.encode(data));
 
 /** `2013-05-24T00:00:00.000Z` → `20130524T000000Z`. */
-const amzDatetime = (d: Date) => d.toISOString().replace(/[:-]|\.\d{3}/g, "");
+/** `20130524T000000Z`: SigV4's signing time, from which `X-Amz-Expires` counts. */
+export const amzDatetime = (d: Date) => d.toISOString().replace(/[:-]|\.\d{3}/g, "");
 
 /** RFC 3986 unreserved-only encoding, as SigV4 canonical requests need it. */
 const uriEncode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

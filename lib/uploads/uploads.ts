@@ -11,7 +11,7 @@ import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
 import { HttpError, badRequest, forbidden, notFound } from "../http/problem";
 import { isOwnedBy, newUploadKey, parseUploadKey, type UploadKey } from "./keys";
-import { presign } from "./presign";
+import { amzDatetime, presign } from "./presign";
 import { storeCall, type ObjectStore } from "./store";
 import { s3TargetFor } from "./target";
 
@@ -125,22 +125,32 @@ export async function completeUpload(db: Db, store: ObjectStore, options: { owne
  * A short-lived presigned GET for the owner, only for a completed upload whose object still has
  * the ETag `complete` verified. The URL makes the browser download the file, never render it.
  */
-export async function downloadUrl(
+/** A presigned GET of a completed upload, and when it stops working. */
+export interface DownloadLink {
+  url: string;
+  expiresAt: string;
+}
+
+export async function downloadLink(
   db: Db,
   store: ObjectStore,
   config: Config,
   options: { origin: string; ownerId: string; key: string },
-): Promise<string> {
+): Promise<DownloadLink> {
   const { key } = ownedKey(options.key, options.ownerId);
   const declared = await declarationOf(db, key);
   if (!declared || declared.completedAt === null || declared.etag === null) throw notFound("No completed upload under this key.");
   const object = await storeCall(() => store.head(key));
   if (!object || object.etag !== declared.etag) throw notFound("The object under this key is not the one that was verified.");
   const filename = key.slice(key.lastIndexOf("/") + 1);
-  return presign(await s3TargetFor(config, options.origin), {
+  // Whole seconds: the URL's signing time, and so its expiry, as the store will count them.
+  const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const url = await presign(await s3TargetFor(config, options.origin), {
     method: "GET",
     key,
     expiresIn: DOWNLOAD_URL_TTL_SECONDS,
     query: { "response-content-disposition": `attachment; filename="${filename}"` },
+    datetime: amzDatetime(signedAt),
   });
+  return { url, expiresAt: new Date(signedAt.getTime() + DOWNLOAD_URL_TTL_SECONDS * 1000).toISOString() };
 }

@@ -4,7 +4,9 @@ import { validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { useWorker } from "./harness";
 
-const w = useWorker();
+// Signing with DEV_SECRET (no AUTH_SECRET), as `npm start` does: the development-only routes the
+// document lists exist, so their methods can be compared.
+const w = useWorker({ devSecret: true });
 
 /** app/api/**\/route.ts → OpenAPI path templates; the root catch-all is the 404 for everything else. */
 function routesFromFiles(): string[] {

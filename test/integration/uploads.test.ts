@@ -72,6 +72,28 @@ describe("local development (no R2 credentials): presign → PUT → complete �
     expect(got.headers.get("content-disposition")).toBe('attachment; filename="photo.png"');
     expect(got.headers.get("content-security-policy")).toBe("sandbox");
     expect(new Uint8Array(await got.arrayBuffer())).toEqual(data);
+    expect(download.headers.get("vary")).toMatch(/accept/i);
+
+    // Asked for JSON by name: the same presigned link as a body, and when it stops working.
+    for (const accept of ["application/json", "text/html;q=0.9, application/json", "application/json; q=0.5"]) {
+      const before = Date.now();
+      const link = await w.fetch(`/api/uploads/${p.key}`, { headers: { ...(await bearer("alice")), accept }, redirect: "manual" });
+      expect(link.status).toBe(200);
+      expect(link.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(link.headers.get("vary")).toMatch(/accept/i);
+      const { url, expiresAt } = (await link.json()) as { url: string; expiresAt: string };
+      const expires = new Date(expiresAt).getTime();
+      expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 300_000);
+      expect(expires).toBeLessThanOrEqual(Date.now() + 300_000);
+      const signed = new URL(url).searchParams.get("X-Amz-Date")!;
+      expect(Date.parse(signed.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z")) + 300_000).toBe(expires);
+      expect(new Uint8Array(await (await fetch(url)).arrayBuffer())).toEqual(data);
+    }
+    // Not named, or refused with q=0: the redirect.
+    for (const accept of ["*/*", "application/*", "application/json;q=0", "text/html"]) {
+      const res = await w.fetch(`/api/uploads/${p.key}`, { headers: { ...(await bearer("alice")), accept }, redirect: "manual" });
+      expect({ accept, status: res.status }).toEqual({ accept, status: 302 });
+    }
   });
 
   it.each([

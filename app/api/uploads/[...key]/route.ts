@@ -1,13 +1,18 @@
-import { defineRoute } from "@/lib/http/route";
+import { accepts } from "@/lib/http/accept";
+import { defineRoute, json } from "@/lib/http/route";
 import { objectStoreFor } from "@/lib/uploads/store";
-import { downloadUrl } from "@/lib/uploads/uploads";
+import { downloadLink } from "@/lib/uploads/uploads";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ key: string[] }>({
-  // The owner is redirected to a short-lived presigned GET: the bytes never pass through here.
+  // The owner gets a short-lived presigned GET: the bytes never pass through here. A redirect to
+  // it by default; with `Accept: application/json` the link itself, so a page that must send a
+  // bearer token can still let the browser download straight from the store.
   GET: async (c) => {
     const user = await c.requireUser();
     const store = await objectStoreFor(c.env, c.config);
-    const location = await downloadUrl(c.db(), store, c.config, { origin: c.url.origin, ownerId: user.id, key: c.params.key.join("/") });
-    return new Response(null, { status: 302, headers: { location } });
+    const link = await downloadLink(c.db(), store, c.config, { origin: c.url.origin, ownerId: user.id, key: c.params.key.join("/") });
+    const vary = { vary: "accept" };
+    if (accepts(c.request, "application/json")) return json(link, { headers: vary });
+    return new Response(null, { status: 302, headers: { location: link.url, ...vary } });
   },
 });
