@@ -43,6 +43,60 @@ const WORKER_IMPORTS = {
   patterns: [{ group: ["node:*"], message: "Runs on workerd: use Web APIs, not Node built-ins." }],
 };
 
+/**
+ * lib/ in layers, bottom to top: each folder may import only from folders in lower layers, never
+ * from a peer or from above, so no two folders import each other, directly or around a loop,
+ * and each can be read and tested with only what is below it. A folder not listed here is an
+ * error until it is placed. (lib/config.ts counts as the folder `config`.)
+ */
+export const LIB_LAYERS = [
+  ["core"], // shared leaves: logging, problem types, encoding
+  ["config"], // the one reader of the Worker's vars and secrets
+  ["db", "auth"], // D1 access; bearer tokens
+  ["http"], // the request pipeline and the endpoint declaration kit
+  ["posts", "uploads", "webhooks", "chat", "stats"], // features
+  ["dev", "maintenance", "openapi"], // development-only endpoints, the cron job, the OpenAPI assembly
+];
+
+const layerOf = (folder) => LIB_LAYERS.findIndex((layer) => layer.includes(folder));
+
+/** The lib/ folder a path inside lib/ belongs to ("lib/http/route.ts" → "http", "lib/config.ts" → "config"). */
+const libFolder = (path) => {
+  const m = /(?:^|\/)lib\/([^/]+)/.exec(path.replaceAll("\\", "/"));
+  return m ? m[1].replace(/\.tsx?$/, "") : null;
+};
+
+const layersPlugin = {
+  rules: {
+    order: {
+      meta: { type: "problem", schema: [] },
+      create(context) {
+        const file = context.filename.replaceAll("\\", "/");
+        const from = libFolder(file.slice(file.lastIndexOf("/lib/") + 1));
+        if (!from) return {};
+        const check = (node) => {
+          const spec = node.source?.value;
+          if (typeof spec !== "string") return;
+          let target = null;
+          if (spec.startsWith("@/lib/")) target = libFolder(spec.slice(2));
+          else if (spec.startsWith(".")) target = libFolder(new URL(spec, `file://${file}`).pathname);
+          if (!target || target === from) return;
+          const [a, b] = [layerOf(from), layerOf(target)];
+          if (a < 0 || b < 0) {
+            context.report({ node, message: `lib/${a < 0 ? from : target} has no layer: add it to LIB_LAYERS in eslint.config.mjs.` });
+          } else if (b >= a) {
+            context.report({
+              node,
+              message: `lib/${from} (layer ${a}) may not import lib/${target} (layer ${b}): a folder imports only from lower layers (LIB_LAYERS in eslint.config.mjs).`,
+            });
+          }
+        };
+        return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+      },
+    },
+  },
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -98,6 +152,11 @@ export default tseslint.config(
   {
     files: ["scripts/**/*.mjs", "bench/**/*.mjs", "*.config.{ts,mjs}"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
+    files: ["lib/**/*.{ts,tsx}"],
+    plugins: { layers: layersPlugin },
+    rules: { "layers/order": "error" },
   },
   {
     // The dependency runs one way: app/ and worker/ use lib/, never the reverse.

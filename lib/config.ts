@@ -5,7 +5,7 @@
  * sees the same object on every request), so the per-request cost is one WeakMap lookup.
  */
 
-import type { FaultOptions } from "./db/faults";
+import type { LogLevel } from "./core/log";
 
 /** The store's largest object (R2 and S3 agree): UPLOAD_MULTIPART_MAX_BYTES is capped at it. */
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
@@ -70,7 +70,15 @@ export interface Secrets {
 
 export type Env = CloudflareEnv & Secrets;
 
-export type LogLevel = "error" | "warn" | "info" | "debug";
+export type { LogLevel };
+
+/** Development-only fault injection (lib/db/faults.ts applies it); always off outside development. */
+export interface FaultOptions {
+  /** Fail every D1 batch at this 1-based statement; undefined = no fault. */
+  d1BatchStatement: number | undefined;
+  /** Fail this many D1 calls at the start of every request (Infinity: all of them); 0 = none. */
+  d1Failures: number;
+}
 
 export interface Config {
   /** Dev-only conveniences (DEV_SECRET, dev S3 endpoint, dev token, fault switches) are on. */
@@ -196,37 +204,45 @@ export function resolveConfig(env: Env): Config {
       githubSecrets: list(env.GITHUB_WEBHOOK_SECRET, []),
       retentionDays: positiveInt(env.WEBHOOK_RETENTION_DAYS, 30),
     },
-    uploads: {
-      allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
-      maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
-      multipartMaxBytes: Math.min(positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3), MAX_OBJECT_BYTES),
-      urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
-      failR2: development && str(env.FAULT_R2) === "on",
-      r2: {
-        accountId: str(env.R2_ACCOUNT_ID),
-        accessKeyId: str(env.R2_ACCESS_KEY_ID),
-        secretAccessKey: str(env.R2_SECRET_ACCESS_KEY),
-        bucketName: str(env.R2_BUCKET_NAME) ?? "routeflare-uploads",
-        s3Endpoint: str(env.R2_S3_ENDPOINT),
-      },
-    },
-    chat: {
-      provider: chatProvider(str(env.CHAT_PROVIDER)),
-      openaiApiKey: str(env.OPENAI_API_KEY),
-      openaiBaseUrl: str(env.OPENAI_BASE_URL) ?? "https://api.openai.com/v1",
-      model: str(env.CHAT_MODEL),
-      pingIntervalMs: positiveInt(env.CHAT_PING_INTERVAL_MS, 15000),
-      providerTimeoutMs: positiveInt(env.CHAT_PROVIDER_TIMEOUT_MS, 30000),
-      local: {
-        delayMs: positiveInt(env.CHAT_LOCAL_DELAY_MS, 40),
-        thinkMs: positiveInt(env.CHAT_LOCAL_THINK_MS, 0),
-        failAfter: str(env.CHAT_LOCAL_FAIL_AFTER) === undefined ? undefined : positiveInt(env.CHAT_LOCAL_FAIL_AFTER, 0),
-      },
-    },
+    uploads: uploadsConfig(env, development),
+    chat: chatConfig(env),
     faults: {
       d1BatchStatement:
         development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
       d1Failures: !development ? 0 : str(env.FAULT_D1) === "unavailable" ? Infinity : positiveInt(env.FAULT_D1_FAILURES, 0),
+    },
+  };
+}
+
+function uploadsConfig(env: Env, development: boolean): Config["uploads"] {
+  return {
+    allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
+    maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
+    multipartMaxBytes: Math.min(positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3), MAX_OBJECT_BYTES),
+    urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
+    failR2: development && str(env.FAULT_R2) === "on",
+    r2: {
+      accountId: str(env.R2_ACCOUNT_ID),
+      accessKeyId: str(env.R2_ACCESS_KEY_ID),
+      secretAccessKey: str(env.R2_SECRET_ACCESS_KEY),
+      bucketName: str(env.R2_BUCKET_NAME) ?? "routeflare-uploads",
+      s3Endpoint: str(env.R2_S3_ENDPOINT),
+    },
+  };
+}
+
+function chatConfig(env: Env): Config["chat"] {
+  return {
+    provider: chatProvider(str(env.CHAT_PROVIDER)),
+    openaiApiKey: str(env.OPENAI_API_KEY),
+    openaiBaseUrl: str(env.OPENAI_BASE_URL) ?? "https://api.openai.com/v1",
+    model: str(env.CHAT_MODEL),
+    pingIntervalMs: positiveInt(env.CHAT_PING_INTERVAL_MS, 15000),
+    providerTimeoutMs: positiveInt(env.CHAT_PROVIDER_TIMEOUT_MS, 30000),
+    local: {
+      delayMs: positiveInt(env.CHAT_LOCAL_DELAY_MS, 40),
+      thinkMs: positiveInt(env.CHAT_LOCAL_THINK_MS, 0),
+      failAfter: str(env.CHAT_LOCAL_FAIL_AFTER) === undefined ? undefined : positiveInt(env.CHAT_LOCAL_FAIL_AFTER, 0),
     },
   };
 }

@@ -6,11 +6,12 @@
  * request. That is what brings a route to within reach of plain Hono on requests/s, CPU per
  * request and the first request after a cold start (see the README's performance section).
  * Everything else — pages, assets, and API routes that use Next's caching (revalidate /
- * static) — goes to OpenNext's generated worker unchanged. Set the var ROUTEFLARE_LEAN_PATH to
- * "false" to send everything through OpenNext (to compare, or to rule the lean path out).
+ * static, answered through the same request pipeline around Next's cached copy) — goes to
+ * OpenNext's generated worker. Set the var ROUTEFLARE_LEAN_PATH to "false" to send everything
+ * through OpenNext (to compare, or to rule the lean path out).
  */
 import { getConfig, type Env } from "../lib/config";
-import { serveCached } from "./serve-cached";
+import { cachedRouteFront } from "./serve-cached";
 import { drainUnreadBody } from "../lib/http/unread-body";
 import { runDailyMaintenance } from "../lib/maintenance/daily";
 import { createRouter } from "./router";
@@ -27,12 +28,13 @@ export { DOShardedTagCache } from "../.open-next/.build/durable-objects/sharded-
 export { BucketCachePurge } from "../.open-next/.build/durable-objects/bucket-cache-purge.js";
 
 const router = createRouter(leanRoutes, nextOnlyRoutes);
+const cachedFront = cachedRouteFront(openNext);
 
-type Fetch = (request: Request, env: CloudflareEnv, ctx: ExecutionContext) => Promise<Response>;
+type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 
 export default {
   async fetch(request, env, ctx) {
-    const response = await route(request, env, ctx);
+    const response = await dispatch(request, env, ctx);
     // A request body the handler did not read is drained before the answer goes out
     // (lib/http/unread-body.ts says why).
     if (request.body !== null) await drainUnreadBody(request);
@@ -42,17 +44,17 @@ export default {
   // The Cron Trigger in wrangler.toml: prune what only grows (lib/maintenance/daily.ts).
   // Awaited, so a failed run shows as a failed invocation.
   async scheduled(controller, env) {
-    await runDailyMaintenance(env as Env, controller.scheduledTime);
+    await runDailyMaintenance(env, controller.scheduledTime);
   },
-} satisfies ExportedHandler<CloudflareEnv>;
+} satisfies ExportedHandler<Env>;
 
 /** Which code answers: the cached-route front, a lean-path route module, or OpenNext. */
-async function route(request: Request, env: CloudflareEnv, ctx: ExecutionContext): Promise<Response> {
+async function dispatch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   // Static and time-revalidated API routes: Next's incremental cache holds the body, the
-  // Worker sets the per-request headers around it (either path, lean or not).
-  if (router.cached(url.pathname)) return serveCached(request, env as Env, (req) => openNext(req, env, ctx));
-  if (getConfig(env as Env).leanPath) {
+  // request pipeline sets the per-request headers around it (either path, lean or not).
+  if (router.cached(url.pathname)) return cachedFront(request, { params: Promise.resolve({}), direct: { env, ctx, url, params: {} } });
+  if (getConfig(env).leanPath) {
     const match = router.match(url.pathname);
     // Route modules export one wrapper for every method; it dispatches on request.method,
     // so GET stands in for methods no module exports (they get 405 + Allow).
@@ -65,7 +67,7 @@ async function route(request: Request, env: CloudflareEnv, ctx: ExecutionContext
   return openNext(request, env, ctx);
 }
 
-async function openNext(request: Request, env: CloudflareEnv, ctx: ExecutionContext): Promise<Response> {
+async function openNext(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   // Loaded on first use: OpenNext's worker sets up an AsyncLocalStorage, its middleware and
   // Next's server at module evaluation. Measured: importing it eagerly cost every lean-path
   // request ~0.4 ms of CPU (async-context tracking) though the lean path never uses it.

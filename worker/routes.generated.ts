@@ -16,6 +16,8 @@ import * as r12 from "../app/api/uploads/route";
 import * as r13 from "../app/api/webhooks/github/route";
 import * as r14 from "../app/api/webhooks/standard/route";
 import * as r15 from "../app/api/webhooks/stripe/route";
+import * as r16 from "../app/api/openapi.json/route";
+import * as r17 from "../app/api/stats/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
@@ -37,5 +39,14 @@ export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] 
   { pattern: "/api/webhooks/stripe", module: r15 },
 ];
 
-/** Routes that use Next's caching (revalidate / static): always served through OpenNext. */
+/** Routes that use Next's caching (revalidate / static): their GET is Next's, behind the Worker's front. */
+export const cachedRoutes: readonly { pattern: string; module: object }[] = [
+  { pattern: "/api/openapi.json", module: r16 },
+  { pattern: "/api/stats", module: r17 },
+];
+
+/** Patterns of the cached routes, for the router. */
 export const nextOnlyRoutes: readonly string[] = ["/api/openapi.json","/api/stats"];
+
+/** Every route the Worker serves: what the OpenAPI document is assembled from. */
+export const servedRoutes = [...leanRoutes, ...cachedRoutes];

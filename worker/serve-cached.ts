@@ -6,8 +6,8 @@
  * Next replays a cached copy with the headers of the request that rendered it — at build, or
  * on some earlier caller's regeneration: that caller's `x-request-id`, its CORS answer for its
  * `Origin`, its D1 bookmark. Served as is, one browser would get another origin's
- * `Access-Control-Allow-Origin`. So the Worker answers these routes the way the route wrapper
- * answers every other one, around Next's cached body:
+ * `Access-Control-Allow-Origin`. So the Worker answers these routes through the same request
+ * pipeline as every other route (lib/http/pipeline.ts), with Next's cached body as the handler:
  *
  * - `OPTIONS` is the CORS preflight, other methods than GET/HEAD are 405 + `Allow` (Next caches
  *   GET only; neither reaches it);
@@ -22,20 +22,14 @@
  * @example
  * ```ts
  * // worker/index.ts
- * if (router.cached(url.pathname)) return serveCached(request, env, (req) => openNext(req, env, ctx));
+ * const front = cachedRouteFront(openNext);
+ * if (router.cached(url.pathname)) return front(request, { params: Promise.resolve({}), direct: { env, ctx, url, params: {} } });
  * ```
  */
-import type { Env } from "../lib/config";
-import { ifNoneMatchHits } from "../lib/http/conditional";
-import { errorResponse } from "../lib/http/error-response";
-import { problemResponse } from "../lib/http/problem";
-import { requestIdFor } from "../lib/http/request-id";
 import { clientBookmark } from "../lib/db/session";
-import { methodGate, type Method } from "../lib/http/methods";
-import { stampResponse } from "../lib/http/response-headers";
-import { runtimeFor } from "../lib/http/runtime";
-
-const METHODS: readonly Method[] = ["GET", "HEAD", "OPTIONS"];
+import { ifNoneMatchHits } from "../lib/http/conditional";
+import { pipeline, type NextRouteHandler, type RequestContext } from "../lib/http/pipeline";
+import { problemResponse } from "../lib/core/problem";
 
 /**
  * The client headers Next gets: where the request is addressed, and the two that OpenNext's
@@ -58,37 +52,22 @@ const REPLAYED = [
   "x-next-cache-tags",
 ];
 
-export async function serveCached(request: Request, env: Env, next: (request: Request) => Promise<Response>): Promise<Response> {
-  const rt = runtimeFor(env);
-  const requestId = requestIdFor(request);
-  const method = request.method.toUpperCase();
+/** Asks OpenNext (the cached copy, or a render on a miss) for a request. */
+export type AskNext = (request: Request, env: CloudflareEnv, ctx: ExecutionContext) => Promise<Response>;
 
-  let response: Response;
-  let rateLimitPolicy: string | null = null;
-  try {
-    // Counted like every other route's request (a 405 too, as the route wrapper does); a
-    // preflight never is, and a 429 is thrown before Next is asked.
-    if (method !== "OPTIONS") {
-      let user: Promise<{ id: string } | null> | undefined;
-      rateLimitPolicy = await rt.limiter.check({ request, method, route: undefined, user: () => (user ??= rt.auth.authenticate(request)) });
-    }
-    response = methodGate(request, method, METHODS, rt) ?? (await fromNext(request, method, requestId, next));
-  } catch (err) {
-    // Whatever fails (OpenNext failing to load or answer included) is a stamped problem, as on every route.
-    response = errorResponse(err, { requestId, log: rt.log.with({ requestId, method, path: new URL(request.url).pathname }) });
-  }
-  // The copy has no D1 session of its own: the client's bookmark is still the newest it knows.
-  response = stampResponse(response, { request, requestId, rt, bookmark: clientBookmark(request) });
-  if (rateLimitPolicy) response.headers.set("ratelimit-policy", rateLimitPolicy);
-  return response;
+/** The front: the route pipeline (limit, 405/preflight, errors, stamping) around Next's copy. */
+export function cachedRouteFront(next: AskNext): NextRouteHandler {
+  return pipeline({
+    allowed: ["GET", "HEAD", "OPTIONS"],
+    // Counted like every other route's request (a 405 too); a preflight never is, and a 429 is
+    // answered before Next is asked.
+    policy: () => ({ limited: true, route: undefined }),
+    handle: (c) => fromNext(c, { next }),
+  });
 }
 
-async function fromNext(
-  request: Request,
-  method: string,
-  requestId: string,
-  next: (request: Request) => Promise<Response>,
-): Promise<Response> {
+async function fromNext(c: RequestContext, { next }: { next: AskNext }): Promise<Response> {
+  const { request, requestId } = c;
   // A cached copy is the same for every caller, so no header of the client's reaches Next but
   // FORWARDED: Next reads its own internal ones (`RSC`, `Next-Router-*`, `Next-Url`, `x-middleware-*`,
   // `x-prerender-*`, …) from any request, and they would switch it to another representation or
@@ -98,7 +77,7 @@ async function fromNext(
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  const upstream = await next(new Request(request.url, { method: "GET", headers, signal: request.signal }));
+  const upstream = await next(new Request(request.url, { method: "GET", headers, signal: request.signal }), c.env, c.ctx);
   const type = upstream.headers.get("content-type") ?? "";
   if (upstream.status >= 500 && !type.startsWith("application/problem+json")) {
     void upstream.body?.cancel();
@@ -106,6 +85,9 @@ async function fromNext(
   }
   const copy = new Headers(upstream.headers);
   for (const name of REPLAYED) copy.delete(name);
+  // The copy has no D1 session of its own: the client's bookmark is still the newest it knows.
+  const bookmark = clientBookmark(request);
+  if (bookmark) copy.set("x-d1-bookmark", bookmark);
   const etag = copy.get("etag");
   if (upstream.ok && etag !== null && ifNoneMatchHits(request.headers.get("if-none-match"), etag)) {
     void upstream.body?.cancel();
@@ -113,10 +95,5 @@ async function fromNext(
     copy.delete("content-length");
     return new Response(null, { status: 304, headers: copy });
   }
-  if (method === "HEAD") void upstream.body?.cancel();
-  return new Response(method === "HEAD" ? null : upstream.body, {
-    status: upstream.status,
-    statusText: upstream.statusText,
-    headers: copy,
-  });
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: copy });
 }

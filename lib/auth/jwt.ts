@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Config } from "../config";
-import { HttpError } from "../http/problem";
+import { HttpError } from "../core/problem";
 import { parseBearer } from "./bearer";
 
 export interface User {
@@ -142,6 +142,28 @@ export interface AuthenticatorOptions {
  * until the operator fixes it. A JWKS that cannot be reached is a 503 with Retry-After too: a
  * valid token must not turn into a 401 because the provider is down.
  */
+/** The token's `alg`; a token whose header cannot be read is a 401. */
+function algorithmOf(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch {
+    throw unauthorized({ detail: "The token is malformed.", tokenSent: true });
+  }
+}
+
+/** Why a token was not accepted: a 401, unless the identity provider's keys were out of reach (503). */
+function verificationFailure(err: unknown): HttpError {
+  if (err instanceof KeySetUnavailable) {
+    return new HttpError(503, {
+      type: "auth-unavailable",
+      detail: "The identity provider's signing keys cannot be fetched right now; retry shortly.",
+      headers: { "retry-after": String(KEYS_RETRY_AFTER_SECONDS) },
+      cause: err,
+    });
+  }
+  return unauthorized({ detail: describe(err), tokenSent: true });
+}
+
 export function createAuthenticator({ auth, development }: AuthenticatorOptions): Authenticator {
   const problem = jwksConfigurationProblem(auth, development);
   const secret = auth.secret ? new TextEncoder().encode(auth.secret) : undefined;
@@ -163,12 +185,7 @@ export function createAuthenticator({ auth, development }: AuthenticatorOptions)
   };
 
   const verify = async (token: string): Promise<JWTPayload> => {
-    let alg: string | undefined;
-    try {
-      alg = decodeProtectedHeader(token).alg;
-    } catch {
-      throw unauthorized({ detail: "The token is malformed.", tokenSent: true });
-    }
+    const alg = algorithmOf(token);
     try {
       if (alg === "HS256" && secret) {
         return (await jwtVerify(token, secret, { ...common, algorithms: ["HS256"] })).payload;
@@ -177,15 +194,7 @@ export function createAuthenticator({ auth, development }: AuthenticatorOptions)
         return (await jwtVerify(token, jwks, { ...common, algorithms: ["RS256", "ES256"] })).payload;
       }
     } catch (err) {
-      if (err instanceof KeySetUnavailable) {
-        throw new HttpError(503, {
-          type: "auth-unavailable",
-          detail: "The identity provider's signing keys cannot be fetched right now; retry shortly.",
-          headers: { "retry-after": String(KEYS_RETRY_AFTER_SECONDS) },
-          cause: err,
-        });
-      }
-      throw unauthorized({ detail: describe(err), tokenSent: true });
+      throw verificationFailure(err);
     }
     throw unauthorized({ detail: "The token's algorithm is not accepted.", tokenSent: true });
   };

@@ -15,12 +15,7 @@
  * request's later calls go through. `FAULT_D1=unavailable` fails every call.
  */
 
-export interface FaultOptions {
-  /** Fail every D1 batch at this 1-based statement; undefined = no fault. */
-  d1BatchStatement: number | undefined;
-  /** Fail this many D1 calls at the start of every request (Infinity: all of them); 0 = none. */
-  d1Failures: number;
-}
+import type { FaultOptions } from "../config";
 
 /** Fails at run time (SQLite raises "integer overflow"), after the statements before it ran. */
 const FAILING_STATEMENT = "SELECT abs(-9223372036854775808)";

@@ -1,5 +1,5 @@
-import type { Logger } from "../http/log";
-import { serializeError } from "../http/log";
+import type { Logger } from "../core/log";
+import { serializeError } from "../core/log";
 
 /**
  * "ok" when D1 answers and the schema is migrated (the migrations table wrangler keeps is

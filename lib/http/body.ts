@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { HttpError, badRequest } from "./problem";
+import { HttpError, badRequest } from "../core/problem";
 import { validate } from "./validation";
 
 const JSON_MEDIA_TYPE = "application/json";

@@ -17,15 +17,16 @@
  * ```ts
  * // app/api/stats/route.ts
  * export const revalidate = 60;
- * export const { GET } = defineCachedRoute(async (c) => json(await readStats(c.db())));
+ * export const { GET } = defineCachedRoute({ declaration: api.stats, render: async (c) => json(await readStats(c.db())) });
  * ```
  */
 import { getConfig, type Config, type Env } from "../config";
 import { createDb, type Db } from "../db/client";
 import { openSession } from "../db/session";
 import { workerContextFor } from "./context";
-import { createLogger, serializeError, type Logger } from "./log";
-import type { NextRouteHandler } from "./route";
+import { createLogger, serializeError, type Logger } from "../core/log";
+import type { Declaration } from "./declaration";
+import type { RouteHandler } from "./route";
 
 export interface CachedRenderContext {
   env: Env;
@@ -37,26 +38,26 @@ export interface CachedRenderContext {
 
 export type CachedHandler = (c: CachedRenderContext) => Response | Promise<Response>;
 
-export function defineCachedRoute(handler: CachedHandler, path?: string): { GET: NextRouteHandler } {
-  return {
-    GET: async (request) => {
-      // Only identity is used here (a WeakMap lookup): reading the request would make it dynamic.
-      const { env } = workerContextFor(request);
-      const config = getConfig(env as Env);
-      const log = createLogger(config.logLevel, { render: "cached", ...(path && { path }) });
-      let db: Db | undefined;
-      const c: CachedRenderContext = {
-        env: env as Env,
-        config,
-        log,
-        db: () => (db ??= createDb(openSession((env as Env).DB, { access: "read" }))),
-      };
-      try {
-        return await handler(c);
-      } catch (err) {
-        log.error("cached render failed", { error: serializeError(err) });
-        throw err;
-      }
-    },
+export interface CachedRouteDefinition {
+  /** The GET's declaration (the OpenAPI document reads it; the front in the Worker answers every other method). */
+  declaration: Declaration;
+  render: CachedHandler;
+}
+
+export function defineCachedRoute({ declaration, render }: CachedRouteDefinition): { GET: RouteHandler } {
+  const GET = async (request: Request) => {
+    // Only identity is used here (a WeakMap lookup): reading the request would make it dynamic.
+    const { env } = workerContextFor(request);
+    const config = getConfig(env);
+    const log = createLogger(config.logLevel, { render: "cached" });
+    let db: Db | undefined;
+    const c: CachedRenderContext = { env, config, log, db: () => (db ??= createDb(openSession(env.DB, { access: "read" }))) };
+    try {
+      return await render(c);
+    } catch (err) {
+      log.error("cached render failed", { error: serializeError(err) });
+      throw err;
+    }
   };
+  return { GET: Object.assign(GET, { declared: { GET: declaration } }) };
 }

@@ -26,3 +26,18 @@ export function ifMatchFails(header: string | null, etag: string): boolean {
   // Strong comparison: a weak tag never matches.
   return !tags.some((t) => !t.startsWith("W/") && t === etag);
 }
+
+/**
+ * The 304 for a GET whose `If-None-Match` matches the representation's ETag (in `headers`),
+ * carrying the headers the 200 would have had; null when the client must get the body.
+ *
+ * @example
+ * ```ts
+ * return notModified(c.request, headers) ?? json(body, { headers });
+ * ```
+ */
+export function notModified(request: Request, headers: Record<string, string>): Response | null {
+  const etag = headers.etag ?? headers.ETag;
+  if (etag === undefined || !ifNoneMatchHits(request.headers.get("if-none-match"), etag)) return null;
+  return new Response(null, { status: 304, headers });
+}

@@ -9,10 +9,10 @@
  * `{ params }` only (the unit tests), binds them to the request here first.
  */
 import { getCloudflareContext } from "@opennextjs/cloudflare";
-import { isBuildPrerender } from "../config";
+import { isBuildPrerender, type Env } from "../config";
 
 export interface WorkerContext {
-  env: CloudflareEnv;
+  env: Env;
   ctx: ExecutionContext;
   /** The request URL, when the caller parsed it already. */
   url?: URL;
@@ -31,7 +31,7 @@ export function bindWorkerContext(request: Request, context: WorkerContext): voi
  * here fails the build loudly instead of baking a local database into the deploy.
  */
 const BUILD_CONTEXT: WorkerContext = {
-  env: {} as CloudflareEnv,
+  env: {} as Env,
   ctx: { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
 };
 

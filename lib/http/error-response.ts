@@ -1,6 +1,6 @@
 /** What a thrown error becomes: the answer, and the log line that explains it. */
-import { serializeError, type Logger } from "./log";
-import { HttpError, problemResponse } from "./problem";
+import { serializeError, type Logger } from "../core/log";
+import { HttpError, problemResponse } from "../core/problem";
 import { isStorageUnavailable } from "./storage-errors";
 
 /**

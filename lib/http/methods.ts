@@ -1,5 +1,5 @@
 /** The HTTP methods a route can answer, and what it answers for the ones it does not handle. */
-import { HttpError } from "./problem";
+import { HttpError } from "../core/problem";
 import type { Runtime } from "./runtime";
 
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -9,7 +9,16 @@ export type Method = (typeof METHODS)[number];
  * What a route answers for methods it does not handle itself: the CORS preflight (with `Allow`)
  * for OPTIONS, a 405 problem with `Allow` for anything else; null for a method in `allowed`.
  */
-export function methodGate(request: Request, method: string, allowed: readonly Method[], rt: Runtime): Response | null {
+export interface MethodGateOptions {
+  request: Request;
+  /** The request's method, upper case. */
+  method: string;
+  /** What the route answers (OPTIONS included). */
+  allowed: readonly Method[];
+  rt: Runtime;
+}
+
+export function methodGate({ request, method, allowed, rt }: MethodGateOptions): Response | null {
   const allow = allowed.join(", ");
   if (method === "OPTIONS") {
     const response = rt.cors.preflight(request, allowed);

@@ -4,7 +4,7 @@
  * are what Cloudflare enforces; the figures here are what responses advertise in
  * `RateLimit-Policy`, so the two must agree (test/integration/rate-limits.test.ts checks it).
  *
- * A route names one of the per-user policies in its `defineRoute` options; its state-changing
+ * An endpoint names one of the per-user policies in its declaration (`rateLimit`); its state-changing
  * methods (POST, PUT, PATCH, DELETE) by an authenticated caller count against that policy.
  * Every other limited request counts against `authenticated` (per user) or `anonymous` (per
  * client IP: no token, or a token that fails verification).

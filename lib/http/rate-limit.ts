@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * // once per isolate (lib/http/route.ts runtimeFor)
+ * // once per isolate (lib/http/runtime.ts runtimeFor)
  * const limiter = rateLimit({ enabled: config.rateLimits, bindings: env, log });
  * // per request, after the method gate (never for OPTIONS)
  * const policy = await limiter.check({ request, method, route: "post-writes", user: () => c.user() });
@@ -29,8 +29,8 @@
  * - A binding that is missing or throws must not take the API down: the request goes through
  *   (fail open) and the isolate logs one warning line, once.
  */
-import { HttpError } from "./problem";
-import type { Logger } from "./log";
+import { HttpError } from "../core/problem";
+import type { Logger } from "../core/log";
 import { policyHeader, RATE_LIMIT_POLICIES, type PolicyName, type RateLimitPolicy, type RoutePolicyName } from "./rate-limit-policies";
 
 export interface RateLimitOptions {
@@ -72,13 +72,12 @@ interface ResolvedPolicy {
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const DISABLED: RateLimiter = { check: () => Promise.resolve(null) };
 
-export function rateLimit(options: RateLimitOptions): RateLimiter {
-  if (!options.enabled) return DISABLED;
-  const policies = options.policies ?? RATE_LIMIT_POLICIES;
+/** Each policy with its binding (when bound), its header and its 429, made once. */
+function resolvePolicies(policies: Record<PolicyName, RateLimitPolicy>, bindings: object): Record<PolicyName, ResolvedPolicy> {
   const resolved = {} as Record<PolicyName, ResolvedPolicy>;
   for (const name of Object.keys(policies) as PolicyName[]) {
     const policy = policies[name];
-    const binding = (options.bindings as Record<string, unknown>)[policy.binding] as RateLimit | undefined;
+    const binding = (bindings as Record<string, unknown>)[policy.binding] as RateLimit | undefined;
     const header = policyHeader(name, policy);
     resolved[name] = {
       name,
@@ -92,6 +91,13 @@ export function rateLimit(options: RateLimitOptions): RateLimiter {
       }),
     };
   }
+  return resolved;
+}
+
+export function rateLimit(options: RateLimitOptions): RateLimiter {
+  if (!options.enabled) return DISABLED;
+  const policies = options.policies ?? RATE_LIMIT_POLICIES;
+  const resolved = resolvePolicies(policies, options.bindings);
 
   let warned = false;
   const failOpen = (p: ResolvedPolicy, err?: unknown) => {

@@ -1,5 +1,5 @@
-import type { Logger } from "./log";
-import { HttpError } from "./problem";
+import type { Logger } from "../core/log";
+import { HttpError } from "../core/problem";
 import { isStorageUnavailable } from "./storage-errors";
 
 /**

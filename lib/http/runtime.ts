@@ -6,7 +6,7 @@
 import { createAuthenticator, type Authenticator } from "../auth/jwt";
 import { getConfig, type Config, type Env } from "../config";
 import { cors, type CorsPolicy } from "./cors";
-import { createLogger, type Logger } from "./log";
+import { createLogger, type Logger } from "../core/log";
 import { rateLimit, type RateLimiter } from "./rate-limit";
 
 /** Per-isolate state, resolved once per `env` object. */

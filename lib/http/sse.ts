@@ -16,7 +16,7 @@
  *   source: the upstream model request is aborted with it.
  */
 import { cacheControl } from "./cache-control";
-import { serializeError, type Logger } from "./log";
+import { serializeError, type Logger } from "../core/log";
 
 export interface SseOptions {
   pingIntervalMs: number;

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { HttpError, type FieldErrors } from "./problem";
+import { HttpError, type FieldErrors } from "../core/problem";
 
 /**
  * A field-error map whose keys come from the client (unknown JSON keys, query names). It has no

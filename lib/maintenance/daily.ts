@@ -7,7 +7,7 @@
 import { getConfig, type Env } from "../config";
 import { openSession } from "../db/session";
 import { createDb } from "../db/client";
-import { createLogger, serializeError } from "../http/log";
+import { createLogger, serializeError } from "../core/log";
 import { pruneIdempotencyKeys } from "../posts/posts";
 import { pruneUncompletedUploads } from "../uploads/cleanup";
 import { multipartStoreFor, objectStoreFor } from "../uploads/store";

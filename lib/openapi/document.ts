@@ -1,27 +1,56 @@
 /**
- * The OpenAPI 3.1 document, generated from the operations each feature declares (and so from
- * the zod schemas that validate requests): one source of truth.
+ * The OpenAPI 3.1 document, assembled from the declarations of the routes the Worker serves (and
+ * so from the zod schemas that validate requests): one source of truth. A route's path is its
+ * folder (`app/api/posts/[id]` → `/api/posts/{id}`), each operation's method the key it is
+ * declared under; nothing here names an endpoint.
  */
 import * as z from "zod";
-import { PROBLEM_TYPES, problemType, type ProblemSlug } from "../http/problem-types";
-import { chatOperations } from "../chat/openapi";
-import { postOperations } from "../posts/openapi";
-import { statsOperations } from "../stats/openapi";
-import { uploadOperations } from "../uploads/openapi";
-import { webhookOperations } from "../webhooks/openapi";
-import { serviceOperations } from "./service-operations";
-import { TAGS, type Operation } from "./operation";
+import { resolveConfig, type Env } from "../config";
+import { PROBLEM_TYPES, problemType, type ProblemSlug } from "../core/problem-types";
+import { TAGS, type Declaration, type HttpMethod, type Operation } from "../http/declaration";
 import { policyHeader } from "../http/rate-limit-policies";
 import { rateLimitPolicies } from "./rate-limits";
 
-export const operations: readonly Operation[] = [
-  ...serviceOperations,
-  ...statsOperations,
-  ...postOperations,
-  ...webhookOperations,
-  ...chatOperations,
-  ...uploadOperations,
-];
+/** A route module as the route table lists it: its pattern, and the handler that carries its declarations. */
+export interface ServedRoute {
+  /** The route's folder under app/, e.g. `/api/posts/[id]`. */
+  pattern: string;
+  module: object;
+}
+
+/** The upload limits are vars: the document is rendered with none set, so it shows the defaults. */
+const documented = resolveConfig({ ENVIRONMENT: "production" } as Env);
+
+const PARAM = /^\[(?:\.\.\.)?([^\]]+)\]$/;
+
+/** `/api/posts/[id]` → `/api/posts/{id}`; a catch-all `[...key]` is one `{key}` (slashes allowed). */
+export const pathTemplate = (pattern: string) =>
+  pattern
+    .split("/")
+    .map((s) => s.replace(PARAM, "{$1}"))
+    .join("/");
+
+/** Every declared operation of the served routes, with its path and method. */
+export function operationsOf(routes: readonly ServedRoute[]): Operation[] {
+  const ops: Operation[] = [];
+  for (const { pattern, module } of routes) {
+    const handler = Object.values(module).find(
+      (v): v is { declared: Record<string, Declaration> } => typeof v === "function" && "declared" in v,
+    );
+    const path = pathTemplate(pattern);
+    const folderParams = pattern.split("/").flatMap((s) => PARAM.exec(s)?.[1] ?? []);
+    for (const [method, declaration] of Object.entries(handler?.declared ?? {})) {
+      const declaredParams = Object.keys(declaration.params?.shape ?? {});
+      if (declaredParams.join() !== folderParams.join()) {
+        throw new Error(
+          `${method} ${pattern}: its declaration names the path parameters [${declaredParams}], its folder [${folderParams}].`,
+        );
+      }
+      ops.push({ ...declaration, method: method.toLowerCase() as HttpMethod, path });
+    }
+  }
+  return ops;
+}
 
 const PROBLEM_TITLES: Record<number, string> = {
   400: "Invalid request (problem+json with `errors` by field path)",
@@ -42,6 +71,9 @@ const PROBLEM_TITLES: Record<number, string> = {
 const jsonSchema = (schema: z.ZodType, io: "input" | "output") =>
   z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Record<string, unknown>;
 
+/** A body schema made from the configuration is documented with the defaults. */
+const bodySchema = (body: NonNullable<Declaration["body"]>) => (typeof body === "function" ? body(documented) : body);
+
 function strip(schema: Record<string, unknown>) {
   const { $schema: _omit, ...rest } = schema;
   return rest;
@@ -49,17 +81,24 @@ function strip(schema: Record<string, unknown>) {
 
 type ObjectSchema = { properties?: Record<string, Record<string, unknown>>; required?: string[] };
 
+interface ParameterOptions {
+  name: string;
+  where: "path" | "query" | "header";
+  required: boolean;
+  schema: Record<string, unknown>;
+}
+
 /** A schema's description belongs on the parameter (where tools show it), not inside its schema. */
-function parameter(name: string, where: "path" | "query" | "header", required: boolean, schema: Record<string, unknown>) {
+function parameter({ name, where, required, schema }: ParameterOptions) {
   const { description, ...rest } = schema;
   return { name, in: where, required, ...(typeof description === "string" && { description }), schema: rest };
 }
 
 function parameters(op: Operation) {
   const out: unknown[] = [];
-  if (op.pathParams) {
-    const js = strip(jsonSchema(op.pathParams, "input")) as ObjectSchema;
-    for (const [name, s] of Object.entries(js.properties ?? {})) out.push(parameter(name, "path", true, s));
+  if (op.params) {
+    const js = strip(jsonSchema(op.params, "input")) as ObjectSchema;
+    for (const [name, s] of Object.entries(js.properties ?? {})) out.push(parameter({ name, where: "path", required: true, schema: s }));
   }
   if (op.query) {
     // Query values arrive as strings and are decoded by the schema: the decoded type (output)
@@ -67,12 +106,13 @@ function parameters(op: Operation) {
     // input side's business (a parameter with a default is optional).
     const required = new Set((jsonSchema(op.query, "input") as ObjectSchema).required ?? []);
     const js = jsonSchema(op.query, "output") as ObjectSchema;
-    for (const [name, s] of Object.entries(js.properties ?? {})) out.push(parameter(name, "query", required.has(name), s));
+    for (const [name, s] of Object.entries(js.properties ?? {}))
+      out.push(parameter({ name, where: "query", required: required.has(name), schema: s }));
   }
   for (const [name, header] of Object.entries(op.headers ?? {})) {
     const h = typeof header === "string" ? { description: header } : header;
     const schema = h.schema ? strip(jsonSchema(h.schema, "input")) : { type: "string" };
-    out.push(parameter(name, "header", h.required ?? false, { description: h.description, ...schema }));
+    out.push(parameter({ name, where: "header", required: h.required ?? false, schema: { description: h.description, ...schema } }));
   }
   return out;
 }
@@ -116,7 +156,10 @@ function operationObject(op: Operation) {
     security: SECURITY[op.auth],
     parameters: parameters(op),
     ...(op.body && {
-      requestBody: { required: op.bodyRequired ?? true, content: { "application/json": { schema: strip(jsonSchema(op.body, "input")) } } },
+      requestBody: {
+        required: op.bodyRequired ?? true,
+        content: { "application/json": { schema: strip(jsonSchema(bodySchema(op.body), "input")) } },
+      },
     }),
     ...(op.rawBody && {
       requestBody: {
@@ -148,9 +191,18 @@ function rateLimited(policies: ReturnType<typeof rateLimitPolicies>) {
   };
 }
 
-export function buildDocument(ops: readonly Operation[] = operations) {
+const TAG_ORDER = Object.keys(TAGS);
+const METHOD_ORDER: HttpMethod[] = ["get", "post", "put", "patch", "delete"];
+
+/** Tools list operations as the document does: by tag, then path, then method. */
+const byTagPathMethod = (a: Operation, b: Operation) =>
+  TAG_ORDER.indexOf(a.tags[0]!) - TAG_ORDER.indexOf(b.tags[0]!) ||
+  a.path.localeCompare(b.path) ||
+  METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method);
+
+export function buildDocument(routes: readonly ServedRoute[]) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of ops) (paths[op.path] ??= {})[op.method] = operationObject(op);
+  for (const op of operationsOf(routes).sort(byTagPathMethod)) (paths[op.path] ??= {})[op.method] = operationObject(op);
   const problem = {
     type: "object",
     required: ["type", "title", "status", "requestId"],

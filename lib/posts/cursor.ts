@@ -3,8 +3,8 @@
  * HMAC-SHA256-signed so a client can neither forge a position nor move a cursor to another
  * list (another user's drafts). Anything that does not verify is a 400, never a 500.
  */
-import { base64UrlToBytes, bytesToBase64Url } from "../encoding";
-import { badRequest } from "../http/problem";
+import { base64UrlToBytes, bytesToBase64Url } from "../core/encoding";
+import { badRequest } from "../core/problem";
 
 export interface CursorPosition {
   /** Which list: "published" or "drafts:<userId>". */

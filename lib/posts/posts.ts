@@ -8,11 +8,11 @@ import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { prepareSelect } from "../db/prepared";
 import { pruneInBatches } from "../db/prune";
-import { sha256Hex } from "../encoding";
+import { sha256Hex } from "../core/encoding";
 import { idempotencyKeys, posts, type PostRow } from "../db/schema";
 import { cacheControl } from "../http/cache-control";
 import { ifMatchFails } from "../http/conditional";
-import { HttpError, forbidden, notFound } from "../http/problem";
+import { HttpError, forbidden, notFound } from "../core/problem";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { isPostId, newPostId } from "./ids";
 import type { CreatePostInput, ListPostsQuery, PatchPostInput, Post } from "./schemas";
@@ -77,11 +77,17 @@ export interface ListResult {
   page?: number;
 }
 
+export interface ListPostsOptions {
+  query: ListPostsQuery;
+  /** The caller, if any: `drafts=true` lists theirs. */
+  viewerId: string | undefined;
+  /** Signs and checks the `nextCursor` (bound to the list it pages). */
+  cursorSecret: string;
+}
+
 export async function listPosts(
   d1: D1DatabaseSession | D1Database,
-  query: ListPostsQuery,
-  userId: string | undefined,
-  cursorSecret: string,
+  { query, viewerId: userId, cursorSecret }: ListPostsOptions,
 ): Promise<ListResult> {
   const drafts = query.drafts === "true";
   const scope = drafts ? `drafts:${userId}` : "published";
@@ -128,12 +134,14 @@ function isUniqueViolation(err: unknown): boolean {
  * D1 batch (one transaction): a concurrent request with the same key fails on the key's
  * primary key, its post insert rolls back with it, and it replays the stored response instead.
  */
-export async function createPost(
-  db: Db,
-  input: CreatePostInput,
-  authorId: string,
-  idempotencyKey: string | undefined,
-): Promise<CreateResult> {
+export interface CreatePostOptions {
+  input: CreatePostInput;
+  authorId: string;
+  /** With a key, the post and the key are written together and a repeat replays the first answer. */
+  idempotencyKey: string | undefined;
+}
+
+export async function createPost(db: Db, { input, authorId, idempotencyKey }: CreatePostOptions): Promise<CreateResult> {
   const now = Date.now();
   const row: PostRow = { id: newPostId(now), ...input, authorId, createdAt: now, updatedAt: now, version: 1 };
   const body = JSON.stringify(toPost(row));

@@ -8,7 +8,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
-import { HttpError, badRequest, notFound } from "../http/problem";
+import { HttpError, badRequest, notFound } from "../core/problem";
 import { createPresigner } from "./presign";
 import { MULTIPART } from "./schemas";
 import { StoreRefused, storeCall, type MultipartStore, type ObjectStore } from "./store";
@@ -76,9 +76,9 @@ const alreadyCompleted = () => new HttpError(409, { type: "upload-completed", de
 
 export async function signParts(
   db: Db,
-  config: Config,
-  options: { origin: string; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] },
+  options: { config: Config; origin: string; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] },
 ) {
+  const { config } = options;
   const row = await pendingUpload(db, options);
   if (row.completedAt !== null) throw alreadyCompleted();
   const outside = options.partNumbers.flatMap((n, i) => (n > row.partCount ? [i] : []));

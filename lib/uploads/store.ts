@@ -9,7 +9,7 @@
  */
 import { AwsClient } from "aws4fetch";
 import type { Config, Env } from "../config";
-import { HttpError } from "../http/problem";
+import { HttpError } from "../core/problem";
 import { objectUrl, type S3Target } from "./presign";
 import { hasStoreCredentials, notConfigured, s3TargetFor } from "./target";
 
@@ -83,6 +83,15 @@ function failingBucket(): R2Bucket {
 /** The BUCKET binding, or (development, FAULT_R2=on) one that always fails. */
 export const bucketFor = (env: Env, config: Config): R2Bucket => (config.uploads.failR2 ? failingBucket() : env.BUCKET);
 
+/** One part for the binding store (the dev S3 endpoint's UploadPart): `size` is the body's exact length. */
+export interface PartUpload {
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  body: ReadableStream;
+  size: number;
+}
+
 /**
  * Where the dev S3 endpoint remembers an upload's parts: the binding cannot list them. The
  * ledger also holds an `open` marker from create until complete or abort, so that ListParts on
@@ -109,10 +118,7 @@ async function binding<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function bindingStore(
-  bucket: R2Bucket,
-): ObjectStore &
-  MultipartStore & { uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream, size: number): Promise<string> } {
+export function bindingStore(bucket: R2Bucket): ObjectStore & MultipartStore & { uploadPart(part: PartUpload): Promise<string> } {
   return {
     async head(key) {
       const object = await bucket.head(key);
@@ -126,7 +132,7 @@ export function bindingStore(
       await bucket.put(`${ledgerPrefix(uploadId)}${OPEN_MARKER}`, "");
       return uploadId;
     },
-    async uploadPart(key, uploadId, partNumber, body, size) {
+    async uploadPart({ key, uploadId, partNumber, body, size }) {
       const part = await binding(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body));
       await bucket.put(`${ledgerPrefix(uploadId)}${partNumber}`, "", { customMetadata: { etag: part.etag, size: String(size) } });
       return part.etag;
@@ -200,6 +206,49 @@ async function s3Error(res: Response): Promise<Error> {
   return new Error(`S3 ${res.status} ${code}`);
 }
 
+/** The parts a ListParts page lists. */
+const partsOf = (xml: string): StoredPart[] =>
+  (xml.match(/<Part>[\s\S]*?<\/Part>/g) ?? []).map((block) => ({
+    partNumber: Number(xmlValues(block, "PartNumber")[0]),
+    etag: unquote(xmlValues(block, "ETag")[0] ?? ""),
+    size: Number(xmlValues(block, "Size")[0]),
+  }));
+
+/** A CompleteMultipartUpload body. */
+const completeXml = (parts: readonly { partNumber: number; etag: string }[]) =>
+  `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${encodeXml(unquote(p.etag))}"</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+
+/** What a HEAD says of an object. */
+const storedObject = (h: Headers): StoredObject => ({
+  size: Number(h.get("content-length")),
+  etag: unquote(h.get("etag") ?? ""),
+  contentType: h.get("content-type") ?? "",
+});
+
+/** Every part of an upload, over as many ListParts pages as the store answers. */
+async function listAllParts({
+  call,
+  url,
+}: {
+  call: (u: string, init: RequestInit) => Promise<Response>;
+  url: string;
+}): Promise<StoredPart[]> {
+  const parts: StoredPart[] = [];
+  let marker = "0";
+  for (;;) {
+    const page = new URL(url);
+    page.searchParams.set("max-parts", "1000");
+    page.searchParams.set("part-number-marker", marker);
+    const res = await call(page.toString(), { method: "GET" });
+    if (!res.ok) throw await s3Error(res);
+    const xml = await res.text();
+    parts.push(...partsOf(xml));
+    if (xmlValues(xml, "IsTruncated")[0] !== "true") break;
+    marker = xmlValues(xml, "NextPartNumberMarker")[0] ?? String(parts.at(-1)?.partNumber ?? 0);
+  }
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
+}
+
 export function s3Store(target: S3Target): ObjectStore & MultipartStore {
   const client = new AwsClient({
     accessKeyId: target.accessKeyId,
@@ -220,11 +269,7 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
       const res = await call(url(key), { method: "HEAD" });
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`S3 HEAD ${res.status}`);
-      return {
-        size: Number(res.headers.get("content-length")),
-        etag: unquote(res.headers.get("etag") ?? ""),
-        contentType: res.headers.get("content-type") ?? "",
-      };
+      return storedObject(res.headers);
     },
     async delete(key) {
       const res = await call(url(key), { method: "DELETE" });
@@ -237,28 +282,13 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
       if (!uploadId) throw new Error("S3 CreateMultipartUpload answered without an UploadId");
       return uploadId;
     },
-    async listParts(key, uploadId) {
-      const parts: StoredPart[] = [];
-      let marker = "0";
-      for (;;) {
-        const res = await call(url(key, { uploadId, "max-parts": "1000", "part-number-marker": marker }), { method: "GET" });
-        if (!res.ok) throw await s3Error(res);
-        const xml = await res.text();
-        for (const block of xml.match(/<Part>[\s\S]*?<\/Part>/g) ?? []) {
-          parts.push({
-            partNumber: Number(xmlValues(block, "PartNumber")[0]),
-            etag: unquote(xmlValues(block, "ETag")[0] ?? ""),
-            size: Number(xmlValues(block, "Size")[0]),
-          });
-        }
-        if (xmlValues(xml, "IsTruncated")[0] !== "true") break;
-        marker = xmlValues(xml, "NextPartNumberMarker")[0] ?? String(parts.at(-1)?.partNumber ?? 0);
-      }
-      return parts.sort((a, b) => a.partNumber - b.partNumber);
-    },
+    listParts: (key, uploadId) => listAllParts({ call, url: url(key, { uploadId }) }),
     async complete(key, uploadId, parts) {
-      const body = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${encodeXml(unquote(p.etag))}"</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
-      const res = await call(url(key, { uploadId }), { method: "POST", headers: { "content-type": "application/xml" }, body });
+      const res = await call(url(key, { uploadId }), {
+        method: "POST",
+        headers: { "content-type": "application/xml" },
+        body: completeXml(parts),
+      });
       if (!res.ok) throw await s3Error(res);
       // S3 may answer 200 and still report an error in the body.
       const text = await res.text();

@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import { HttpError } from "../http/problem";
+import { HttpError } from "../core/problem";
 import type { S3Target } from "./presign";
 
 export const DEV_S3_PATH = "/api/dev-s3";

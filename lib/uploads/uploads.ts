@@ -9,7 +9,7 @@ import { and, eq, isNull, or } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
-import { HttpError, badRequest, forbidden, notFound } from "../http/problem";
+import { HttpError, badRequest, forbidden, notFound } from "../core/problem";
 import { isOwnedBy, newUploadKey, parseUploadKey, type UploadKey } from "./keys";
 import { amzDatetime, presign } from "./presign";
 import { storeCall, type ObjectStore } from "./store";
@@ -131,12 +131,17 @@ export interface DownloadLink {
   expiresAt: string;
 }
 
-export async function downloadLink(
-  db: Db,
-  store: ObjectStore,
-  config: Config,
-  options: { origin: string; ownerId: string; key: string },
-): Promise<DownloadLink> {
+export interface DownloadLinkOptions {
+  store: ObjectStore;
+  config: Config;
+  /** The API's origin: the dev S3 endpoint's URLs point at it. */
+  origin: string;
+  ownerId: string;
+  key: string;
+}
+
+export async function downloadLink(db: Db, options: DownloadLinkOptions): Promise<DownloadLink> {
+  const { store, config } = options;
   const { key } = ownedKey(options.key, options.ownerId);
   const declared = await declarationOf(db, key);
   if (!declared || declared.completedAt === null || declared.etag === null) throw notFound("No completed upload under this key.");

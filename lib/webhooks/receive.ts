@@ -15,11 +15,11 @@
  * detail ever contains a secret or a signature.
  */
 import { json, type RequestContext } from "../http/route";
-import { sha256HexOfBytes } from "../encoding";
+import { sha256HexOfBytes } from "../core/encoding";
 import { readBodyBytes } from "../http/body";
-import { serializeError, type Logger } from "../http/log";
-import { HttpError } from "../http/problem";
-import type { VerifiedEvent, WebhookEndpoint } from "./define-endpoint";
+import { serializeError, type Logger } from "../core/log";
+import { HttpError } from "../core/problem";
+import type { EventHandler, VerifiedEvent, WebhookEndpoint } from "./define-endpoint";
 import { recordEvent } from "./record";
 import { WebhookConfigError, WebhookRejection, type SignedDelivery } from "./verifier";
 
@@ -60,49 +60,68 @@ export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoin
     });
   }
 
-  let event: VerifiedEvent;
-  let bodySha256: string | null = null;
+  const { event, bodySha256 } = await readDelivery(c, { endpoint, verify, log });
+  const handler = endpoint.handlerFor(event.type);
+  const outcome = await recordDelivery(c, { event, bodySha256, handler, log });
+  if (outcome === "duplicate") {
+    log.info("webhook duplicate", { eventId: event.id, type: event.type });
+    return json({ received: true, duplicate: true });
+  }
+  log.info("webhook accepted", { eventId: event.id, type: event.type, status: handler ? "processed" : "ignored" });
+  return json({ received: true });
+}
+
+interface ReadOptions {
+  endpoint: WebhookEndpoint;
+  verify: Exclude<ReturnType<WebhookEndpoint["verifierFor"]>, WebhookConfigError>;
+  log: Logger;
+}
+
+/** The raw body, verified, then parsed and identified: a refusal is a 400 typed by its check. */
+async function readDelivery(c: RequestContext, { endpoint, verify, log }: ReadOptions) {
   try {
     const body = await readBodyBytes(c.request, WEBHOOK_MAX_BYTES);
     const delivery: SignedDelivery = await verify(c.request.headers, body);
     const payload = parseObject(body);
     const identity = endpoint.identify({ payload, delivery, headers: c.request.headers });
-    event = { source, ...identity, payload };
-    if (endpoint.dedupeByBody) bodySha256 = await sha256HexOfBytes(body);
+    const event: VerifiedEvent = { source: endpoint.scheme.name, ...identity, payload };
+    return { event, bodySha256: endpoint.dedupeByBody ? await sha256HexOfBytes(body) : null };
   } catch (err) {
-    if (err instanceof WebhookRejection) {
-      throw rejected(err, log);
-    }
+    if (err instanceof WebhookRejection) throw rejected(err, log);
     if (err instanceof HttpError) {
       log.warn("webhook rejected", { check: err.init.type, status: err.status, contentLength: c.request.headers.get("content-length") });
     }
     throw err;
   }
+}
 
+interface RecordOptions {
+  event: VerifiedEvent;
+  bodySha256: string | null;
+  handler: EventHandler | undefined;
+  log: Logger;
+}
+
+/** The event and its side effects, in one batch: recorded once, or a duplicate. */
+async function recordDelivery(c: RequestContext, { event, bodySha256, handler, log }: RecordOptions): Promise<"recorded" | "duplicate"> {
   const nowMs = Date.now();
-  const handler = endpoint.handlerFor(event.type);
-  let outcome: "recorded" | "duplicate";
   try {
     // A handler may still refuse the payload (a field it needs is missing): a 400, nothing written.
     const effects = handler ? handler(event, c.db(), nowMs) : [];
-    outcome = await recordEvent(
-      c.db(),
-      {
-        source,
-        id: event.id,
-        type: event.type,
-        status: handler ? "processed" : "ignored",
-        eventCreated: event.created,
-        receivedAt: nowMs,
-        requestId: c.requestId,
-        bodySha256,
-      },
-      effects,
-    );
+    const status = handler ? "processed" : "ignored";
+    const row = {
+      source: event.source,
+      id: event.id,
+      type: event.type,
+      status,
+      eventCreated: event.created,
+      receivedAt: nowMs,
+      requestId: c.requestId,
+      bodySha256,
+    } as const;
+    return await recordEvent(c.db(), row, effects);
   } catch (err) {
-    if (err instanceof WebhookRejection) {
-      throw rejected(err, log, { eventId: event.id, type: event.type });
-    }
+    if (err instanceof WebhookRejection) throw rejected(err, log, { eventId: event.id, type: event.type });
     log.error("webhook processing failed; nothing was recorded, the sender's retry will process it", {
       eventId: event.id,
       type: event.type,
@@ -113,11 +132,4 @@ export async function receiveWebhook(c: RequestContext, endpoint: WebhookEndpoin
       detail: "The event could not be processed and was not recorded; a retry will process it.",
     });
   }
-
-  if (outcome === "duplicate") {
-    log.info("webhook duplicate", { eventId: event.id, type: event.type });
-    return json({ received: true, duplicate: true });
-  }
-  log.info("webhook accepted", { eventId: event.id, type: event.type, status: handler ? "processed" : "ignored" });
-  return json({ received: true });
 }

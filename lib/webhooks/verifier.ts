@@ -17,7 +17,7 @@
  * - `toleranceSeconds`: overrides the scheme's tolerance (Stripe and Standard Webhooks: 300).
  * - `now`: the clock in unix seconds; tests pin it.
  */
-import { concatBytes, timingSafeEqual, type Bytes } from "../encoding";
+import { concatBytes, timingSafeEqual, type Bytes } from "../core/encoding";
 
 /** Which check refused a delivery; it becomes the problem type `webhook-<check>`. */
 export type RejectionCheck =

@@ -13,7 +13,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { MAX_COMPLETE_BODY_BYTES } from "@/lib/uploads/dev-s3";
+import { MAX_COMPLETE_BODY_BYTES } from "@/lib/dev/s3";
 import { s3Store } from "@/lib/uploads/store";
 import { AUTH_SECRET, bearer, problem, useWorker, type Harness } from "./harness";
 import { SWIFT_S3_SECRETS, useSwiftS3 } from "./swift-s3";

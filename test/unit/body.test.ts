@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { describe, expect, it } from "vitest";
 import { parseJson, readJsonObject } from "@/lib/http/body";
-import { HttpError } from "@/lib/http/problem";
+import { HttpError } from "@/lib/core/problem";
 
 const req = (body: BodyInit | null, type: string | null = "application/json", headers: Record<string, string> = {}) =>
   new Request("https://x/api", { method: "POST", body, headers: { ...(type ? { "content-type": type } : {}), ...headers } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ifMatchFails, ifNoneMatchHits } from "@/lib/http/conditional";
-import { HttpError } from "@/lib/http/problem";
+import { HttpError } from "@/lib/core/problem";
 import { requestIdFor } from "@/lib/http/request-id";
 import { decodeCursor, encodeCursor } from "@/lib/posts/cursor";
 import { isPostId, newPostId } from "@/lib/posts/ids";

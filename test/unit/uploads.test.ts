@@ -1,6 +1,6 @@
 import { AwsV4Signer } from "aws4fetch";
 import { describe, expect, it } from "vitest";
-import { verifyPresignedRequest } from "@/lib/uploads/dev-s3";
+import { verifyPresignedRequest } from "@/lib/dev/s3";
 import { isOwnedBy, newUploadKey, ownerPrefix, parseUploadKey, sanitizeFilename } from "@/lib/uploads/keys";
 import fc from "fast-check";
 import { MAX_OBJECT_BYTES, resolveConfig, type Env } from "@/lib/config";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import * as z from "zod";
 import { describe, expect, it } from "vitest";
 import { MAX_FIELD_PATHS, fieldErrors, validate } from "@/lib/http/validation";
-import { HttpError } from "@/lib/http/problem";
+import { HttpError } from "@/lib/core/problem";
 
 const schema = z.strictObject({ title: z.string(), nested: z.strictObject({ a: z.number() }).optional() });
 const anyKey = fc.oneof(

@@ -8,7 +8,7 @@
 import { createHmac } from "node:crypto";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { base64ToBytes, hexToBytes, timingSafeEqual } from "@/lib/encoding";
+import { base64ToBytes, hexToBytes, timingSafeEqual } from "@/lib/core/encoding";
 import { githubScheme } from "@/lib/webhooks/schemes/github";
 import { standardScheme } from "@/lib/webhooks/schemes/standard";
 import { stripeScheme } from "@/lib/webhooks/schemes/stripe";

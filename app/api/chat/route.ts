@@ -1,17 +1,15 @@
+import * as api from "@/lib/chat/api";
 import { chatProviderFor } from "@/lib/chat/provider";
-import { chatRequest, toMessages } from "@/lib/chat/schemas";
+import { toMessages } from "@/lib/chat/schemas";
 import { withIdleTimeout } from "@/lib/chat/timeout";
 import { ChatProviderError } from "@/lib/chat/types";
-import { parseJson } from "@/lib/http/body";
-import { defineRoute } from "@/lib/http/route";
+import { defineRoute, endpoint } from "@/lib/http/route";
 import { sseResponse } from "@/lib/http/sse";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
-  rateLimit: "chat",
   // Auth and validation answer before the stream starts (401/400/413/415 as problem+json).
-  POST: async (c) => {
-    await c.requireUser();
-    const messages = toMessages(await parseJson(c.request, chatRequest, c.config.maxJsonBytes));
+  POST: endpoint(api.chat, async (c, { body }) => {
+    const messages = toMessages(body);
     const model = chatProviderFor(c.config.chat, c.env);
     return sseResponse(
       // The stream's own cancel and the request's signal both mean "the client left"; a model
@@ -28,5 +26,5 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
         errorMessage: (err) => (err instanceof ChatProviderError ? err.message : "The model failed."),
       },
     );
-  },
+  }),
 });

@@ -1,14 +1,9 @@
-import { parseJson } from "@/lib/http/body";
-import { defineRoute, json } from "@/lib/http/route";
-import { createUploadInput } from "@/lib/uploads/schemas";
+import { defineRoute, endpoint, json } from "@/lib/http/route";
+import * as api from "@/lib/uploads/api";
 import { createUpload } from "@/lib/uploads/uploads";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
-  rateLimit: "uploads",
-  POST: async (c) => {
-    const user = await c.requireUser();
-    const { allowedTypes, maxBytes } = c.config.uploads;
-    const input = await parseJson(c.request, createUploadInput({ allowedTypes, maxBytes }), c.config.maxJsonBytes);
-    return json(await createUpload(c.db(), c.config, { origin: c.url.origin, ownerId: user.id, input }), { status: 201 });
-  },
+  POST: endpoint(api.createUpload, async (c, { user, body }) =>
+    json(await createUpload(c.db(), c.config, { origin: c.url.origin, ownerId: user.id, input: body }), { status: 201 }),
+  ),
 });

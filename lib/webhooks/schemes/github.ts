@@ -4,7 +4,7 @@
  * the dedupe on `X-GitHub-Delivery` (a GUID GitHub keeps across redeliveries). The legacy SHA-1
  * `X-Hub-Signature` is not accepted.
  */
-import { hexToBytes } from "../../encoding";
+import { hexToBytes } from "../../core/encoding";
 import { WebhookRejection, type SignatureScheme } from "../verifier";
 import { deliveryIdHeader } from "./ids";
 

@@ -5,7 +5,7 @@
  * with the base64-decoded secret (the `whsec_` prefix is optional, as in the reference library).
  * ±5 minutes. The `webhook-id` is signed, so it is checked first and is the dedupe key.
  */
-import { base64ToBytes } from "../../encoding";
+import { base64ToBytes } from "../../core/encoding";
 import { WebhookRejection, type SignatureScheme } from "../verifier";
 import { deliveryIdHeader } from "./ids";
 

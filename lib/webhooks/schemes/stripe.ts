@@ -5,7 +5,7 @@
  * Other schemes (Stripe's test-only `v0`) are ignored, as Stripe's own libraries do, and so is
  * a `v1` value that is not hex: it can never match, but the others still may.
  */
-import { hexToBytes } from "../../encoding";
+import { hexToBytes } from "../../core/encoding";
 import { WebhookRejection, type SignatureScheme } from "../verifier";
 
 const TIMESTAMP = /^\d{1,12}$/;

@@ -1,7 +1,9 @@
-import { HttpError } from "@/lib/http/problem";
+import { HttpError } from "@/lib/core/problem";
+import * as api from "@/lib/dev/api";
+import * as s3 from "@/lib/dev/s3";
+import type { Declaration } from "@/lib/http/declaration";
+import { defineRoute, endpoint, type RequestContext } from "@/lib/http/route";
 import { drainUnreadBody } from "@/lib/http/unread-body";
-import { defineRoute, type Handler, type RequestContext } from "@/lib/http/route";
-import * as s3 from "@/lib/uploads/dev-s3";
 import { bucketFor } from "@/lib/uploads/store";
 import { devCredentials, devEndpointEnabled } from "@/lib/uploads/target";
 
@@ -41,9 +43,8 @@ async function operation(method: S3Method, c: RequestContext<Params>): Promise<R
   });
 }
 
-const endpoint =
-  (method: S3Method): Handler<Params> =>
-  async (c) => {
+const s3Call = (method: S3Method, declaration: Declaration) =>
+  endpoint<Declaration, Params>(declaration, async (c) => {
     try {
       return await operation(method, c);
     } catch (err) {
@@ -52,15 +53,14 @@ const endpoint =
       await drainUnreadBody(c.request);
       throw err;
     }
-  };
+  });
 
-// Not rate limited: it stands in for the object store (R2 limits nothing per client either), and
-// a multipart upload sends its parts here by the hundred.
+// Not rate limited (its declarations say so): it stands in for the object store (R2 limits
+// nothing per client either), and a multipart upload sends its parts here by the hundred.
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({
   when: devEndpointEnabled,
-  rateLimit: false,
-  PUT: endpoint("PUT"),
-  GET: endpoint("GET"),
-  POST: endpoint("POST"),
-  DELETE: endpoint("DELETE"),
+  PUT: s3Call("PUT", api.devPutObject),
+  GET: s3Call("GET", api.devGetObject),
+  POST: s3Call("POST", api.devMultipart),
+  DELETE: s3Call("DELETE", api.devAbortMultipart),
 });

@@ -1,8 +1,7 @@
-import { signDevToken } from "@/lib/auth/dev-token";
-import { devTokenRequest } from "@/lib/auth/schemas";
-import { parseJson } from "@/lib/http/body";
-import { noRouteMatches } from "@/lib/http/problem";
-import { defineRoute, json } from "@/lib/http/route";
+import * as api from "@/lib/dev/api";
+import { signDevToken } from "@/lib/dev/token";
+import { noRouteMatches } from "@/lib/core/problem";
+import { defineRoute, endpoint, json } from "@/lib/http/route";
 
 // Lets the demo pages get a token by themselves, and exists only while the Worker signs tokens
 // with this checkout's generated development secret (ENVIRONMENT=development and no AUTH_SECRET):
@@ -11,12 +10,9 @@ import { defineRoute, json } from "@/lib/http/route";
 // ever mints real tokens.
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   when: (config) => config.auth.usesDevSecret,
-  POST: async (c) => {
+  POST: endpoint(api.devToken, async (c, { body }) => {
     if (!c.config.auth.secret) throw noRouteMatches(c.url.pathname);
-    // The body is optional: without one, the token is for "demo-user".
-    const { sub } = c.request.headers.has("content-type")
-      ? await parseJson(c.request, devTokenRequest, c.config.maxJsonBytes)
-      : { sub: "demo-user" };
-    return json(await signDevToken(c.config.auth.secret, sub), { status: 201 });
-  },
+    // Without a body, the token is for "demo-user".
+    return json(await signDevToken(c.config.auth.secret, body?.sub ?? "demo-user"), { status: 201 });
+  }),
 });

@@ -1,46 +1,31 @@
-import { parseJson } from "@/lib/http/body";
-import { ifNoneMatchHits } from "@/lib/http/conditional";
-import { defineRoute, json } from "@/lib/http/route";
+import type { User } from "@/lib/auth/jwt";
+import { notModified } from "@/lib/http/conditional";
+import { defineRoute, endpoint, json, type RequestContext } from "@/lib/http/route";
+import * as api from "@/lib/posts/api";
 import { deletePost, getVisiblePost, postHeaders, toPost, updatePost } from "@/lib/posts/posts";
-import { patchPostInput, replacePostInput } from "@/lib/posts/schemas";
+import type { PatchPostInput } from "@/lib/posts/schemas";
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id: string }>({
-  rateLimit: "post-writes",
-  GET: async (c) => {
-    const user = await c.user();
-    const row = await getVisiblePost(c.d1(), c.params.id, user?.id);
+type Params = { id: string };
+
+/** PUT and PATCH differ only in what their bodies must hold (all fields, or at least one). */
+async function writePost(c: RequestContext<Params>, { user, body }: { user: User; body: PatchPostInput }) {
+  const ifMatch = c.request.headers.get("if-match");
+  const row = await updatePost(c.db(), c.d1(), { id: c.params.id, userId: user.id, changes: body, ifMatch });
+  return json(toPost(row), { headers: postHeaders(row) });
+}
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<Params>({
+  GET: endpoint(api.readPost, async (c) => {
+    const row = await getVisiblePost(c.d1(), c.params.id, (await c.user())?.id);
     const headers = postHeaders(row);
-    if (ifNoneMatchHits(c.request.headers.get("if-none-match"), headers.etag!)) return new Response(null, { status: 304, headers });
-    return json(toPost(row), { headers });
-  },
+    return notModified(c.request, headers) ?? json(toPost(row), { headers });
+  }),
 
-  PUT: async (c) => {
-    const user = await c.requireUser();
-    const input = await parseJson(c.request, replacePostInput, c.config.maxJsonBytes);
-    const row = await updatePost(c.db(), c.d1(), {
-      id: c.params.id,
-      userId: user.id,
-      changes: input,
-      ifMatch: c.request.headers.get("if-match"),
-    });
-    return json(toPost(row), { headers: postHeaders(row) });
-  },
+  PUT: endpoint(api.replacePost, writePost),
+  PATCH: endpoint(api.updatePost, writePost),
 
-  PATCH: async (c) => {
-    const user = await c.requireUser();
-    const input = await parseJson(c.request, patchPostInput, c.config.maxJsonBytes);
-    const row = await updatePost(c.db(), c.d1(), {
-      id: c.params.id,
-      userId: user.id,
-      changes: input,
-      ifMatch: c.request.headers.get("if-match"),
-    });
-    return json(toPost(row), { headers: postHeaders(row) });
-  },
-
-  DELETE: async (c) => {
-    const user = await c.requireUser();
+  DELETE: endpoint(api.deletePost, async (c, { user }) => {
     await deletePost(c.db(), c.d1(), { id: c.params.id, userId: user.id, ifMatch: c.request.headers.get("if-match") });
     return new Response(null, { status: 204 });
-  },
+  }),
 });

@@ -1,5 +1,6 @@
 import { accepts } from "@/lib/http/accept";
-import { defineRoute, json } from "@/lib/http/route";
+import { defineRoute, endpoint, json } from "@/lib/http/route";
+import * as api from "@/lib/uploads/api";
 import { objectStoreFor } from "@/lib/uploads/store";
 import { downloadLink } from "@/lib/uploads/uploads";
 
@@ -7,12 +8,17 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ ke
   // The owner gets a short-lived presigned GET: the bytes never pass through here. A redirect to
   // it by default; with `Accept: application/json` the link itself, so a page that must send a
   // bearer token can still let the browser download straight from the store.
-  GET: async (c) => {
-    const user = await c.requireUser();
+  GET: endpoint(api.downloadUpload, async (c, { user }) => {
     const store = await objectStoreFor(c.env, c.config);
-    const link = await downloadLink(c.db(), store, c.config, { origin: c.url.origin, ownerId: user.id, key: c.params.key.join("/") });
+    const link = await downloadLink(c.db(), {
+      store,
+      config: c.config,
+      origin: c.url.origin,
+      ownerId: user.id,
+      key: c.params.key.join("/"),
+    });
     const vary = { vary: "accept" };
     if (accepts(c.request, "application/json")) return json(link, { headers: vary });
     return new Response(null, { status: 302, headers: { location: link.url, ...vary } });
-  },
+  }),
 });

@@ -1,15 +1,11 @@
-import { parseJson } from "@/lib/http/body";
-import { defineRoute, json } from "@/lib/http/route";
-import { completeUploadInput } from "@/lib/uploads/schemas";
+import { defineRoute, endpoint, json } from "@/lib/http/route";
+import * as api from "@/lib/uploads/api";
 import { objectStoreFor } from "@/lib/uploads/store";
 import { completeUpload } from "@/lib/uploads/uploads";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
-  rateLimit: "uploads",
-  POST: async (c) => {
-    const user = await c.requireUser();
-    const { key } = await parseJson(c.request, completeUploadInput, c.config.maxJsonBytes);
+  POST: endpoint(api.completeUpload, async (c, { user, body }) => {
     const store = await objectStoreFor(c.env, c.config);
-    return json(await completeUpload(c.db(), store, { ownerId: user.id, key }));
-  },
+    return json(await completeUpload(c.db(), store, { ownerId: user.id, key: body.key }));
+  }),
 });

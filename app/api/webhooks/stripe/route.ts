@@ -1,10 +1,9 @@
-import { defineRoute } from "@/lib/http/route";
+import { defineRoute, endpoint } from "@/lib/http/route";
+import * as api from "@/lib/webhooks/api";
 import { stripeWebhooks } from "@/lib/webhooks/endpoints";
 import { receiveWebhook } from "@/lib/webhooks/receive";
 
-// Signed webhook deliveries: the flow and its statuses are in lib/webhooks/receive.ts, docs in docs/webhooks.md.
-// Never rate limited: senders retry in bursts, and every delivery is signed.
+// A signed delivery: the flow and its statuses are in lib/webhooks/receive.ts, docs in docs/webhooks.md.
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
-  rateLimit: false,
-  POST: (c) => receiveWebhook(c, stripeWebhooks),
+  POST: endpoint(api.stripeWebhook, (c) => receiveWebhook(c, stripeWebhooks)),
 });

@@ -1,4 +1,5 @@
-import type { LogLevel } from "../config";
+/** How much is logged: each level includes those before it. */
+export type LogLevel = "error" | "warn" | "info" | "debug";
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 

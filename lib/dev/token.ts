@@ -1,4 +1,4 @@
-import { mintToken } from "./mint";
+import { mintToken } from "../auth/mint";
 
 /** A short-lived HS256 token for local development (the demo pages, `curl`). */
 export async function signDevToken(

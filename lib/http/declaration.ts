@@ -1,8 +1,13 @@
 /**
- * What each feature declares about its endpoints, next to its code (lib/<feature>/openapi.ts),
- * from the same zod schemas that validate the requests. lib/openapi/document.ts assembles them.
+ * What an endpoint declares, once: who may call it, what it counts against, what it accepts
+ * (the zod schemas the pipeline validates with) and what it answers, with its OpenAPI text. The
+ * route pipeline validates by it and applies its rate-limit policy; lib/openapi assembles the
+ * document from the declarations of the routes the Worker serves (the path is the route's
+ * folder, the method the key it is declared under).
  */
 import type * as z from "zod";
+import type { Config } from "../config";
+import type { RoutePolicyName } from "./rate-limit-policies";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -36,27 +41,33 @@ export interface HeaderParam {
   required?: boolean;
 }
 
-export interface Operation {
-  method: HttpMethod;
-  /** OpenAPI path template, e.g. /api/posts/{id}. */
-  path: string;
+export interface Declaration {
   /** One line: what the operation does. */
   summary: string;
   /** What a client needs beyond the summary (rules, statuses, side effects); never a repeat of it. */
   description: string;
   tags: Tag[];
+  /** `required`: the pipeline answers 401 before anything else and hands the handler the user. */
   auth: "none" | "optional" | "required";
-  pathParams?: z.ZodObject;
+  /**
+   * The per-user rate-limit policy this endpoint's writes (POST/PUT/PATCH/DELETE by an
+   * authenticated caller) count against; its other requests count against the `authenticated`
+   * or `anonymous` policy. `false`: never limited (webhook senders, health monitors, the dev
+   * store). Default: limited, with no policy of its own.
+   */
+  rateLimit?: RoutePolicyName | false;
+  /** The path parameters, named as the route's folder names them (`[id]` → `id`). */
+  params?: z.ZodObject;
   /**
    * Query parameters as the server validates them. Each is documented by the type it decodes to
    * (a digit string piped into an integer range is documented as that integer range).
    */
   query?: z.ZodType;
-  /** Request headers the operation reads (name → description, or a HeaderParam). */
+  /** Request headers the operation reads (name → description, or a HeaderParam the pipeline validates). */
   headers?: Record<string, string | HeaderParam>;
-  /** The JSON body's validating schema (the same object the route passes to parseJson). */
-  body?: z.ZodType;
-  /** False when the body may be left out altogether (default true). */
+  /** The JSON body's schema, or one made from the configuration (limits that are vars). */
+  body?: z.ZodType | ((config: Config) => z.ZodType);
+  /** False when the body may be left out altogether (no Content-Type; default true). */
   bodyRequired?: boolean;
   /** Raw (non-JSON-parsed) request body, e.g. a signed webhook payload, verified on its bytes. */
   rawBody?: { contentType: string; description: string; schema?: z.ZodType };
@@ -66,4 +77,10 @@ export interface Operation {
    * imply (400 for a body, a query or a validated header; 401 for auth; 413/415 for a body).
    */
   problems?: number[];
+}
+
+/** A declaration where the document puts it: its method and OpenAPI path template (`/api/posts/{id}`). */
+export interface Operation extends Declaration {
+  method: HttpMethod;
+  path: string;
 }

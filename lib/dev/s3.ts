@@ -8,15 +8,15 @@
  * multipart API. In production (or with real credentials) the route answers 404.
  */
 import { AwsV4Signer } from "aws4fetch";
-import { timingSafeEqual } from "../encoding";
+import { timingSafeEqual } from "../core/encoding";
 import { readBodyBytes } from "../http/body";
 import { cacheControl } from "../http/cache-control";
-import { HttpError, badRequest } from "../http/problem";
-import { parseUploadKey } from "./keys";
-import { StoreRefused, bindingStore, storeCall } from "./store";
-import type { Credentials } from "./target";
+import { HttpError, badRequest } from "../core/problem";
+import { parseUploadKey } from "../uploads/keys";
+import { StoreRefused, bindingStore, storeCall } from "../uploads/store";
+import type { Credentials } from "../uploads/target";
 
-export type { Credentials } from "./target";
+export type { Credentials } from "../uploads/target";
 
 const encoder = new TextEncoder();
 
@@ -169,7 +169,7 @@ export async function uploadPart(
   const uploadId = q.get("uploadId")!;
   const { body, size, done } = fixedBody(request, options.maxBytes);
   return refusalsAsXml(async () => {
-    const etag = await storeCall(() => bindingStore(bucket).uploadPart(options.key, uploadId, partNumber, body, size));
+    const etag = await storeCall(() => bindingStore(bucket).uploadPart({ key: options.key, uploadId, partNumber, body, size }));
     await done;
     return new Response(null, { status: 200, headers: { etag: `"${etag}"` } });
   });
