@@ -10,6 +10,7 @@
 // Per size, several uploads, the sizes in turn (the CPU clock ticks every 10 ms, so one upload
 // alone is too coarse): the mean per upload, split by call. A multipart upload is create, sign
 // every part (100 part numbers a call), list, complete; a single PUT is presign and complete.
+import { uploadClient } from "../../test/upload-client.ts";
 import { loadAverage, start, stop, ticksToMs, withVars, workerdCpuTicks } from "../harness.mjs";
 import { startS3Store } from "../s3-store.mjs";
 
@@ -138,8 +139,7 @@ const label = (size) => (size >= GiB ? `${size / GiB} GiB` : `${size / MiB} MiB`
 
 /** Complete uploads through the Worker and the store, with the Worker's CPU (clock ticks) per call. */
 function createClient(ctx, s, store) {
-  const base = `http://127.0.0.1:${s.port}`;
-  const auth = { authorization: `Bearer ${ctx.token}` };
+  const api = uploadClient({ base: `http://127.0.0.1:${s.port}`, authorization: () => `Bearer ${ctx.token}` });
   /** One Worker call, measured; throws unless it succeeded. */
   const measured = async (what, call) => {
     const c0 = workerdCpuTicks(s.pgid);
@@ -167,18 +167,14 @@ function createClient(ctx, s, store) {
   return {
     async multipart(size) {
       const t = { create: 0, sign: 0, list: 0, complete: 0, parts: 0, completeS: 0 };
-      const created = await measured("create", () =>
-        ctx.post(s, "/api/uploads/multipart", { filename: "big.pdf", contentType: "application/pdf", size }),
-      );
+      const created = await measured("create", () => api.createMultipart({ filename: "big.pdf", contentType: "application/pdf", size }));
       const u = created.body;
       t.create += created.ticks;
       t.parts = u.partCount;
       const numbers = Array.from({ length: u.partCount }, (_, i) => i + 1);
       const parts = [];
       for (let i = 0; i < numbers.length; i += 100) {
-        const signed = await measured("sign", () =>
-          ctx.post(s, "/api/uploads/multipart/parts", { key: u.key, uploadId: u.uploadId, partNumbers: numbers.slice(i, i + 100) }),
-        );
+        const signed = await measured("sign", () => api.signParts(u, numbers.slice(i, i + 100)));
         t.sign += signed.ticks;
         parts.push(...signed.body.parts);
       }
@@ -189,13 +185,10 @@ function createClient(ctx, s, store) {
         const tags = await Promise.all(batch.map((p) => putTo(p.url, p.size, p.headers)));
         batch.forEach((p, j) => etags.push({ partNumber: p.partNumber, etag: tags[j] }));
       }
-      const query = new URLSearchParams({ key: u.key, uploadId: u.uploadId });
-      const listed = await measured("list", () => fetch(`${base}/api/uploads/multipart?${query}`, { headers: auth }));
+      const listed = await measured("list", () => api.listParts(u));
       t.list += listed.ticks;
       if (listed.body.parts.length !== u.partCount) throw new Error(`list: ${listed.body.parts.length} of ${u.partCount} parts`);
-      const done = await measured("complete", () =>
-        ctx.post(s, "/api/uploads/multipart/complete", { key: u.key, uploadId: u.uploadId, parts: etags }),
-      );
+      const done = await measured("complete", () => api.completeMultipart(u, etags));
       t.complete += done.ticks;
       t.completeS += done.seconds;
       t.cpu = t.create + t.sign + t.list + t.complete;
@@ -204,12 +197,10 @@ function createClient(ctx, s, store) {
       return t;
     },
     async single(size) {
-      const presigned = await measured("presign", () =>
-        ctx.post(s, "/api/uploads", { filename: "big.pdf", contentType: "application/pdf", size }),
-      );
+      const presigned = await measured("presign", () => api.presign({ filename: "big.pdf", contentType: "application/pdf", size }));
       const p = presigned.body;
       await putTo(p.uploadUrl, size, p.headers); // not measured
-      const done = await measured("complete", () => ctx.post(s, "/api/uploads/complete", { key: p.key }));
+      const done = await measured("complete", () => api.complete(p.key));
       await store.deleteObject(p.key);
       return { presign: presigned.ticks, complete: done.ticks, cpu: presigned.ticks + done.ticks };
     },

@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countRows } from "../rows";
 import { problem, token, useWorker } from "./harness";
 
 // A JWKS served from the test on loopback, as an OIDC provider would.
@@ -225,7 +226,7 @@ describe("an incomplete JWKS configuration: 503 naming the missing setting, unti
         }
         expect((await w.fetch("/api/posts")).status).toBe(200);
         expect(jwksHits).toBe(hitsBefore);
-        expect(await (await w.env()).DB.prepare("SELECT count(*) AS n FROM posts").first()).toEqual({ n: 0 });
+        expect(await countRows(w, "posts")).toBe(0);
       });
     });
   }
@@ -261,7 +262,7 @@ describe("the identity provider's JWKS is unreachable", () => {
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBeTruthy();
       expect((await problem(res)).type).toBe("/problems/auth-unavailable");
-      expect(await (await w.env()).DB.prepare("SELECT count(*) AS n FROM posts").first()).toEqual({ n: 0 });
+      expect(await countRows(w, "posts")).toBe(0);
     });
   });
 });

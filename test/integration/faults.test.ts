@@ -5,10 +5,9 @@
  * rolls back what ran before it; the Worker sees D1's "Network connection lost" (lib/db/faults.ts).
  */
 import { describe, expect, it } from "vitest";
+import { countRows } from "../rows";
 import { bearer, problem, useWorker } from "./harness";
 
-const count = async (w: ReturnType<typeof useWorker>, table: string) =>
-  (await (await w.env()).DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 
 const createWithKey = async (w: ReturnType<typeof useWorker>, key: string) =>
   w.fetch("/api/posts", {
@@ -29,8 +28,8 @@ describe("D1 fails at the last statement of a multi-statement write", () => {
     const p = await problem(res);
     expect(p.type).toBe("/problems/storage-unavailable");
     expect(JSON.stringify(p)).not.toMatch(/D1_ERROR|SQL|FAULT|at .*\(/);
-    expect(await count(w, "posts")).toBe(0);
-    expect(await count(w, "idempotency_keys")).toBe(0);
+    expect(await countRows(w, "posts")).toBe(0);
+    expect(await countRows(w, "idempotency_keys")).toBe(0);
     await expect
       .poll(() => w.logs().find((l) => l.includes(p.requestId) && l.includes('"level":"error"')))
       .toSatisfy((line?: string) => line !== undefined && JSON.parse(line).userId === "alice" && JSON.parse(line).path === "/api/posts");
@@ -43,7 +42,7 @@ describe("D1 fails at the last statement of a multi-statement write", () => {
       body: '{"title":"a","content":"b"}',
     });
     expect(res.status).toBe(201);
-    expect(await count(w, "posts")).toBe(1);
+    expect(await countRows(w, "posts")).toBe(1);
   });
 });
 
@@ -53,8 +52,8 @@ describe("the fault switch outside development", () => {
   it("is ignored: the same write succeeds", async () => {
     const res = await createWithKey(w, "k-prod");
     expect(res.status).toBe(201);
-    expect(await count(w, "posts")).toBe(1);
-    expect(await count(w, "idempotency_keys")).toBe(1);
+    expect(await countRows(w, "posts")).toBe(1);
+    expect(await countRows(w, "idempotency_keys")).toBe(1);
   });
 });
 
@@ -78,7 +77,7 @@ describe("a read whose first D1 call fails transiently (FAULT_D1_FAILURES=1)", (
     const refused = await seedPost(w);
     expect(refused.status).toBe(503);
     expect((await problem(refused)).type).toBe("/problems/storage-unavailable");
-    expect(await count(w, "posts")).toBe(0);
+    expect(await countRows(w, "posts")).toBe(0);
     expect(retries(w)).toBe(0);
 
     await (

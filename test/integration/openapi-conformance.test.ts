@@ -5,9 +5,8 @@
  */
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
-import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { problem, useWorker, type Harness } from "./harness";
+import { problem, token, useWorker, type Harness } from "./harness";
 import {
   bodyCases,
   jsonBody,
@@ -39,8 +38,7 @@ const w = useWorker({
   },
 });
 
-const bearer = async (sub: string) =>
-  `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(w.devSecret()))}`;
+const bearer = async (sub: string) => `Bearer ${await token(sub, { secret: w.devSecret() })}`;
 
 let doc: OpenApiDoc;
 let ops: OperationDoc[];

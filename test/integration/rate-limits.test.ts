@@ -10,6 +10,7 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { countRows } from "../rows";
 import { unstable_readConfig } from "wrangler";
 import { RATE_LIMIT_POLICIES } from "../../lib/http/rate-limit-policies";
 import { bearer, problem, token, useWorker, type Harness } from "./harness";
@@ -52,8 +53,6 @@ async function expectRateLimited(res: Response, policy: string) {
   expect(res.headers.has("ratelimit-remaining")).toBe(false);
 }
 
-const count = async (w: Harness, table: string) =>
-  (await (await w.env()).DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 /** Bursts plus, at worst, a wait for the next window. */
 const BURST_TIMEOUT = 150_000;
 const ip = (n: number) => ({ "cf-connecting-ip": `203.0.113.${n}` });
@@ -161,7 +160,7 @@ describe("rate limits on (the default)", () => {
       const id = await createPost(w, "writer", "first");
       const statuses = await burst(59, (i) => w.fetch("/api/posts", json({ title: `p${i}`, content: "c" }, { ...writer, ...ip(4) })));
       expect(tally(statuses)).toEqual({ 201: 59 });
-      expect(await count(w, "posts")).toBe(60);
+      expect(await countRows(w, "posts")).toBe(60);
 
       const policy = '"post-writes";q=60;w=60';
       await expectRateLimited(await w.fetch("/api/posts", json({ title: "one too many", content: "c" }, writer)), policy);
@@ -172,7 +171,7 @@ describe("rate limits on (the default)", () => {
       );
       await expectRateLimited(await w.fetch(`/api/posts/${id}`, { method: "DELETE", headers: writer }), policy);
       // Nothing was written: no new post, the first one unchanged and still there.
-      expect(await count(w, "posts")).toBe(60);
+      expect(await countRows(w, "posts")).toBe(60);
       const row = await (await w.env()).DB.prepare("SELECT title FROM posts WHERE id = ?").bind(id).first<{ title: string }>();
       expect(row?.title).toBe("first");
 
@@ -187,7 +186,7 @@ describe("rate limits on (the default)", () => {
       const other = await w.fetch("/api/posts", json({ title: "mine", content: "c" }, await bearer("someone-else")));
       expect(other.status).toBe(201);
       expect(other.headers.get("ratelimit-policy")).toBe(policy);
-      expect(await count(w, "posts")).toBe(61);
+      expect(await countRows(w, "posts")).toBe(61);
     },
     BURST_TIMEOUT,
   );
@@ -230,7 +229,7 @@ describe("rate limits on (the default)", () => {
       );
       expect(completed.status).toBe(404);
       expect(completed.headers.get("ratelimit-policy")).toBe('"uploads";q=60;w=60');
-      expect(await count(w, "uploads")).toBe(59);
+      expect(await countRows(w, "uploads")).toBe(59);
 
       const over = await declare(uploader, 99);
       await expectRateLimited(over, '"uploads";q=60;w=60');
@@ -238,11 +237,11 @@ describe("rate limits on (the default)", () => {
         await w.fetch("/api/uploads/complete", json({ key: "uploads/uploader/x/y.png" }, uploader)),
         '"uploads";q=60;w=60',
       );
-      expect(await count(w, "uploads")).toBe(59);
+      expect(await countRows(w, "uploads")).toBe(59);
 
       const other = await declare(await bearer("other-uploader"), 0);
       expect(other.status).toBe(201);
-      expect(await count(w, "uploads")).toBe(60);
+      expect(await countRows(w, "uploads")).toBe(60);
     },
     BURST_TIMEOUT,
   );
@@ -317,7 +316,7 @@ describe("rate limits on (the default)", () => {
         });
       });
       expect(tally(deliveries)).toEqual({ 200: 610 });
-      expect(await count(w, "webhook_events")).toBe(610);
+      expect(await countRows(w, "webhook_events")).toBe(610);
 
       const h = await w.fetch("/api/health", { headers: ip(5) });
       expect(h.headers.has("ratelimit-policy")).toBe(false);
@@ -340,7 +339,7 @@ describe("RATE_LIMITS=off", () => {
       expect(tally(chats)).toEqual({ 200: 12 });
       const writes = await burst(65, (i) => w.fetch("/api/posts", json({ title: `p${i}`, content: "c", published: true }, sub)));
       expect(tally(writes)).toEqual({ 201: 65 });
-      expect(await count(w, "posts")).toBe(65);
+      expect(await countRows(w, "posts")).toBe(65);
       const reads = await burst(610, () => w.fetch("/api/posts", { headers: ip(6) }));
       expect(tally(reads)).toEqual({ 200: 610 });
       const res = await w.fetch("/api/posts", { headers: ip(6) });

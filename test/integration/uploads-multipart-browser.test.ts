@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { countRows } from "../rows";
 import type { Page } from "playwright-core";
 import { ARTIFACTS, useBrowser } from "./browser";
 import { token, useWorker } from "./harness";
@@ -227,7 +228,7 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
     await page.click("#cancel");
     await page.waitForFunction(() => document.getElementById("status")!.textContent === "cancelled");
     await expect
-      .poll(async () => (await (await w.env()).DB.prepare("SELECT count(*) AS n FROM uploads").first<{ n: number }>())!.n)
+      .poll(() => countRows(w, "uploads"))
       .toBe(0);
     await expect.poll(async () => (await (await w.env()).BUCKET.list()).objects.map((o) => o.key)).toEqual([]);
   });

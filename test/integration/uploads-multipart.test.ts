@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { uploadClient, type FileDeclaration, type MultipartRef } from "../upload-client";
 import { bearer, problem, useWorker, type Harness } from "./harness";
 
 const MiB = 1024 * 1024;
@@ -23,9 +24,6 @@ interface SignedPart {
   headers: Record<string, string>;
 }
 
-const jsonHeaders = async (sub: string) => ({ "content-type": "application/json", ...(await bearer(sub)) });
-const post = async (w: Harness, path: string, body: unknown, sub = "alice") =>
-  w.fetch(path, { method: "POST", headers: await jsonHeaders(sub), body: JSON.stringify(body) });
 const bytes = (n: number, seed = 7): Uint8Array<ArrayBuffer> => {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed + (i >> 13)) & 255;
@@ -33,13 +31,18 @@ const bytes = (n: number, seed = 7): Uint8Array<ArrayBuffer> => {
 };
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-async function create(w: Harness, body: { filename: string; contentType: string; size: number }, sub = "alice") {
-  const res = await post(w, "/api/uploads/multipart", body, sub);
+/** The shared upload client, as `sub`, against this file's Worker. */
+const client = (w: Harness, sub = "alice") => uploadClient({ base: w.url(), authorization: async () => (await bearer(sub)).authorization });
+const post = async (w: Harness, path: string, body: unknown, sub = "alice") =>
+  w.fetch(path, { method: "POST", headers: { "content-type": "application/json", ...(await bearer(sub)) }, body: JSON.stringify(body) });
+
+async function create(w: Harness, body: FileDeclaration, sub = "alice") {
+  const res = await client(w, sub).createMultipart(body);
   expect(res.status).toBe(201);
   return (await res.json()) as Created;
 }
 async function sign(w: Harness, u: Created, partNumbers: number[], sub = "alice") {
-  const res = await post(w, "/api/uploads/multipart/parts", { key: u.key, uploadId: u.uploadId, partNumbers }, sub);
+  const res = await client(w, sub).signParts(u, partNumbers);
   expect(res.status).toBe(200);
   return ((await res.json()) as { parts: SignedPart[] }).parts;
 }
@@ -51,20 +54,14 @@ async function putPart(p: SignedPart, data: Uint8Array<ArrayBuffer>, partSize: n
   expect(etag).toBeTruthy();
   return { partNumber: p.partNumber, etag: etag! };
 }
-const list = async (w: Harness, u: Pick<Created, "key" | "uploadId">, sub = "alice") =>
-  w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: u.key, uploadId: u.uploadId })}`, { headers: await bearer(sub) });
-const complete = async (w: Harness, u: Pick<Created, "key" | "uploadId">, parts: { partNumber: number; etag: string }[], sub = "alice") =>
-  post(w, "/api/uploads/multipart/complete", { key: u.key, uploadId: u.uploadId, parts }, sub);
-const abort = async (w: Harness, u: Pick<Created, "key" | "uploadId">, sub = "alice") =>
-  w.fetch(`/api/uploads/multipart?${new URLSearchParams({ key: u.key, uploadId: u.uploadId })}`, {
-    method: "DELETE",
-    headers: await bearer(sub),
-  });
+const list = (w: Harness, u: MultipartRef, sub = "alice") => client(w, sub).listParts(u);
+const complete = (w: Harness, u: MultipartRef, parts: { partNumber: number; etag: string }[], sub = "alice") =>
+  client(w, sub).completeMultipart(u, parts);
+const abort = (w: Harness, u: MultipartRef, sub = "alice") => client(w, sub).abortMultipart(u);
 const rows = async (w: Harness) =>
   (await (await w.env()).DB.prepare("SELECT key, completed_at FROM uploads").all<{ key: string; completed_at: number | null }>()).results;
 const objectKeys = async (w: Harness) => (await (await w.env()).BUCKET.list({ prefix: "uploads/" })).objects.map((o) => o.key);
-const download = async (w: Harness, key: string, sub = "alice") =>
-  w.fetch(`/api/uploads/${key}`, { headers: await bearer(sub), redirect: "manual" });
+const download = (w: Harness, key: string, sub = "alice") => client(w, sub).download(key);
 
 const FILE = { filename: "video.png", contentType: "image/png" };
 

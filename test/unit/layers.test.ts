@@ -1,0 +1,135 @@
+/**
+ * The lib/ folders that had no test of their own, each on its own, inside workerd with real
+ * local D1 and R2: what they promise to the layers above them.
+ */
+import { env } from "cloudflare:test";
+import { jwtVerify } from "jose";
+import { describe, expect, it } from "vitest";
+import { toMessages, chatRequest } from "@/lib/chat/schemas";
+import { resolveConfig, type Env } from "@/lib/config";
+import { createLogger, serializeError } from "@/lib/core/log";
+import { problemResponse } from "@/lib/core/problem";
+import { createDb } from "@/lib/db/client";
+import { withInjectedFaults } from "@/lib/db/faults";
+import { clientBookmark, openSession } from "@/lib/db/session";
+import { devObjectKey } from "@/lib/dev/s3";
+import { signDevToken } from "@/lib/dev/token";
+import { runDailyMaintenance } from "@/lib/maintenance/daily";
+import { readStats } from "@/lib/stats/stats";
+
+const config = (vars: Record<string, string>) => resolveConfig(vars as unknown as Env);
+
+describe("core", () => {
+  it("serializeError keeps the cause chain; a non-Error is named as such", () => {
+    const err = new Error("outer", { cause: new TypeError("inner") });
+    expect(serializeError(err)).toMatchObject({ name: "Error", message: "outer", cause: { name: "TypeError", message: "inner" } });
+    expect(serializeError("text")).toEqual({ name: "NonError", message: "text" });
+  });
+
+  it("a logger writes one JSON line per entry at or above its level, with its bound fields", () => {
+    const lines: string[] = [];
+    const original = { log: console.log, warn: console.warn };
+    console.log = console.warn = (line: string) => void lines.push(line);
+    try {
+      const log = createLogger("warn", { job: "t" }).with({ requestId: "r1" });
+      log.info("dropped");
+      log.warn("kept", { n: 1 });
+    } finally {
+      Object.assign(console, original);
+    }
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", msg: "kept", job: "t", requestId: "r1", n: 1 })]);
+  });
+
+  it("a problem answer is problem+json whose status and request id match", async () => {
+    const res = problemResponse(404, { type: "not-found", detail: "gone" }, "req-1");
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await res.json()).toEqual({ type: "/problems/not-found", title: "Not Found", status: 404, detail: "gone", requestId: "req-1" });
+  });
+});
+
+describe("config", () => {
+  it("DEV_SECRET and the fault switches count only in development; AUTH_SECRET always wins", () => {
+    const dev = config({ ENVIRONMENT: "development", DEV_SECRET: "d", FAULT_D1: "unavailable", FAULT_R2: "on" });
+    expect(dev.auth).toMatchObject({ secret: "d", usesDevSecret: true });
+    expect(dev.faults.d1Failures).toBe(Infinity);
+    expect(dev.uploads.failR2).toBe(true);
+    const prod = config({ ENVIRONMENT: "production", DEV_SECRET: "d", FAULT_D1: "unavailable", FAULT_D1_FAILURES: "3", FAULT_R2: "on" });
+    expect(prod.auth).toMatchObject({ secret: undefined, usesDevSecret: false });
+    expect(prod.cursorSecret).toBeUndefined();
+    expect(prod.faults).toEqual({ d1BatchStatement: undefined, d1Failures: 0 });
+    expect(prod.uploads.failR2).toBe(false);
+    expect(config({ ENVIRONMENT: "development", DEV_SECRET: "d", AUTH_SECRET: "a" }).auth).toMatchObject({ secret: "a", usesDevSecret: false });
+  });
+
+  it("only an explicit RATE_LIMITS=off turns the limits off; numbers fall back to their defaults when unusable", () => {
+    expect(config({ RATE_LIMITS: "OFF" }).rateLimits).toBe(false);
+    expect(config({ RATE_LIMITS: "of" }).rateLimits).toBe(true);
+    expect(config({ MAX_JSON_BYTES: "-5" }).maxJsonBytes).toBe(1024 * 1024);
+    expect(config({ UPLOAD_URL_TTL_SECONDS: "9999999" }).uploads.urlTtlSeconds).toBe(604800);
+  });
+});
+
+describe("db", () => {
+  it("a client bookmark is used only when well-formed", () => {
+    const req = (value: string) => new Request("https://x.test", { headers: { "x-d1-bookmark": value } });
+    expect(clientBookmark(req("00000001-00000002-00004e2b-abc"))).toBe("00000001-00000002-00004e2b-abc");
+    expect(clientBookmark(req("not a bookmark!"))).toBeNull();
+    expect(clientBookmark(new Request("https://x.test"))).toBeNull();
+  });
+
+  it("FAULT_D1_FAILURES fails the session's first calls as a lost connection, then lets D1 answer", async () => {
+    const session = withInjectedFaults(openSession(env.DB, { access: "read" }), { d1BatchStatement: undefined, d1Failures: 2 });
+    await expect(session.prepare("SELECT 1 AS one").first()).rejects.toThrow(/Network connection lost/);
+    await expect(session.batch([session.prepare("SELECT 1")])).rejects.toThrow(/Network connection lost/);
+    expect(await session.prepare("SELECT ? AS v").bind(7).first()).toEqual({ v: 7 });
+    expect(await session.batch([session.prepare("SELECT 2 AS two")])).toHaveLength(1);
+  });
+});
+
+describe("dev", () => {
+  it("the dev store serves only its own bucket and the server's own key shape", () => {
+    const key = "uploads/alice/0123456789abcdef0123456789abcdef/a.png";
+    expect(devObjectKey(["routeflare-uploads", ...key.split("/")], "routeflare-uploads")).toBe(key);
+    expect(() => devObjectKey(["other", ...key.split("/")], "routeflare-uploads")).toThrow();
+    expect(() => devObjectKey(["routeflare-uploads", "uploads", "alice", "a.png"], "routeflare-uploads")).toThrow();
+  });
+
+  it("a dev token is an HS256 token for the sub, expiring when it says", async () => {
+    const { token, sub, expiresAt } = await signDevToken("s3cret-s3cret-s3cret-s3cret-s3cret", "carol", 60);
+    const { payload } = await jwtVerify(token, new TextEncoder().encode("s3cret-s3cret-s3cret-s3cret-s3cret"));
+    expect(sub).toBe("carol");
+    expect(payload.sub).toBe("carol");
+    expect(new Date(expiresAt).getTime()).toBe(payload.exp! * 1000);
+  });
+});
+
+describe("chat", () => {
+  it("the short form is one user message; the long form is passed as is", () => {
+    expect(toMessages(chatRequest.parse({ message: "hi" }))).toEqual([{ role: "user", content: "hi" }]);
+    const messages = [
+      { role: "system", content: "be brief" },
+      { role: "user", content: "hi" },
+    ] as const;
+    expect(toMessages(chatRequest.parse({ messages }))).toEqual(messages);
+    expect(chatRequest.safeParse({ message: "" }).success).toBe(false);
+    expect(chatRequest.safeParse({ messages: [] }).success).toBe(false);
+  });
+});
+
+describe("stats and maintenance, on real local D1 and R2", () => {
+  it("stats count published posts only", async () => {
+    const insert = (id: string, published: number) =>
+      env.DB.prepare(
+        "INSERT INTO posts (id, author_id, title, content, published, created_at, updated_at, version) VALUES (?, 'a', 't', 'c', ?, 1, 1, 1)",
+      )
+        .bind(id, published)
+        .run();
+    await insert("01JAAAAAAAAAAAAAAAAAAAAAA1", 1);
+    await insert("01JAAAAAAAAAAAAAAAAAAAAAA2", 0);
+    expect((await readStats(createDb(env.DB))).publishedPosts).toBe(1);
+  });
+
+  it("the daily job on an empty database deletes nothing and says so", async () => {
+    expect(await runDailyMaintenance(env as unknown as Env)).toEqual({ webhookEvents: 0, idempotencyKeys: 0, uncompletedUploads: 0 });
+  });
+});
