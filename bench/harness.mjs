@@ -236,6 +236,8 @@ export const withAssetsRouter = (server) => ({ ...server, config: join(root, "wr
  * Routeflare runs with its rate limits on (the default), so load that should not be limited
  * spreads its client IPs (`spreadIpsScript`); scenarios that load one user on purpose (writes,
  * chat, uploads) use `withVars(server, ["RATE_LIMITS:off"])`, the switch meant for load tests.
+ * Its edge cache is off (EDGE_CACHE=off): every scenario but `edge-cache` measures the D1 path,
+ * so its ratios against Hono's uncached reads stay comparable from run to run.
  */
 /** This run's development secret: Routeflare signs with it, and `run.mjs` mints the bench token with it. */
 export const BENCH_DEV_SECRET = randomBytes(32).toString("hex");
@@ -247,7 +249,7 @@ export function createServers() {
       port: 8790,
       config: apiServerConfig(),
       persist: join(stateRoot, "routeflare"),
-      vars: ["--var", "ENVIRONMENT:development", "--var", `DEV_SECRET:${BENCH_DEV_SECRET}`],
+      vars: ["--var", "ENVIRONMENT:development", "--var", `DEV_SECRET:${BENCH_DEV_SECRET}`, "--var", "EDGE_CACHE:off"],
     },
     hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(stateRoot, "hono"), vars: [] },
   };

@@ -34,6 +34,7 @@ import { clientBookmark } from "../lib/db/session";
 import { methodGate, type Method } from "../lib/http/methods";
 import { stampResponse } from "../lib/http/response-headers";
 import { runtimeFor } from "../lib/http/runtime";
+import { serverTiming } from "../lib/http/server-timing";
 
 const METHODS: readonly Method[] = ["GET", "HEAD", "OPTIONS"];
 
@@ -60,6 +61,8 @@ const REPLAYED = [
 
 export async function serveCached(request: Request, env: Env, next: (request: Request) => Promise<Response>): Promise<Response> {
   const rt = runtimeFor(env);
+  // D1 is used only by a render Next runs in the background, never by this request: total only.
+  const timing = serverTiming();
   const requestId = requestIdFor(request);
   const method = request.method.toUpperCase();
 
@@ -80,6 +83,7 @@ export async function serveCached(request: Request, env: Env, next: (request: Re
   // The copy has no D1 session of its own: the client's bookmark is still the newest it knows.
   response = stampResponse(response, { request, requestId, rt, bookmark: clientBookmark(request) });
   if (rateLimitPolicy) response.headers.set("ratelimit-policy", rateLimitPolicy);
+  response.headers.set("server-timing", timing.header());
   return response;
 }
 

@@ -13,6 +13,10 @@
  * With `FAULT_D1_FAILURES=N`, the first N D1 calls (a statement's run/all/first/raw, or a batch)
  * of every request fail the same way without reaching D1, as a transient outage would; the
  * request's later calls go through. `FAULT_D1=unavailable` fails every call.
+ *
+ * With `FAULT_D1_LATENCY_MS=N`, every D1 call (statement or batch) first waits N ms, as a
+ * database far from the client's Cloudflare location does: what the edge cache saves becomes
+ * visible locally, where D1 is a few microseconds away.
  */
 
 export interface FaultOptions {
@@ -20,6 +24,8 @@ export interface FaultOptions {
   d1BatchStatement: number | undefined;
   /** Fail this many D1 calls at the start of every request (Infinity: all of them); 0 = none. */
   d1Failures: number;
+  /** Wait this many ms before every D1 call; 0 = none. */
+  d1LatencyMs: number;
 }
 
 /** Fails at run time (SQLite raises "integer overflow"), after the statements before it ran. */
@@ -33,11 +39,40 @@ export class InjectedD1Unavailable extends Error {
 }
 
 export function withInjectedFaults(session: D1DatabaseSession, faults: FaultOptions): D1DatabaseSession {
-  const failing = faults.d1Failures > 0 ? withFailingCalls(session, faults.d1Failures) : session;
+  const slow = faults.d1LatencyMs > 0 ? withLatency(session, faults.d1LatencyMs) : session;
+  const failing = faults.d1Failures > 0 ? withFailingCalls(slow, faults.d1Failures) : slow;
   return faults.d1BatchStatement === undefined ? failing : withFailingBatchStatement(failing, faults.d1BatchStatement);
 }
 
 const CALLS = new Set<PropertyKey>(["run", "all", "first", "raw"]);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The session with every call delayed by `ms` (the statements it prepares too). */
+function withLatency(session: D1DatabaseSession, ms: number): D1DatabaseSession {
+  const original = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const wrapper = new Proxy(statement, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (CALLS.has(prop) && typeof value === "function")
+          return async (...args: unknown[]) => (await sleep(ms), value.apply(target, args));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    original.set(wrapper, statement);
+    return wrapper;
+  };
+  return {
+    prepare: (query) => wrap(session.prepare(query)),
+    getBookmark: () => session.getBookmark(),
+    batch: async <T = unknown>(statements: D1PreparedStatement[]) => {
+      await sleep(ms);
+      return session.batch<T>(statements.map((s) => original.get(s) ?? s));
+    },
+  };
+}
 
 /** The session with its first `count` calls failing; the statements it prepares count too. */
 function withFailingCalls(session: D1DatabaseSession, count: number): D1DatabaseSession {

@@ -38,6 +38,8 @@ import type { RoutePolicyName } from "./rate-limit-policies";
 import { requestIdFor } from "./request-id";
 import { stampResponse } from "./response-headers";
 import { runtimeFor, type Runtime } from "./runtime";
+import { serverTiming } from "./server-timing";
+import { BYPASS, edgeCachedRead, type EdgeCacheRule } from "../edge-cache/stage";
 
 // Route modules import the wrapper and the JSON helper together.
 export { json } from "./json";
@@ -85,6 +87,8 @@ const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
 interface DispatchState {
   /** The `RateLimit-Policy` value for this request's response (also on errors), if limited. */
   rateLimitPolicy: string | null;
+  /** The `Cache-Status` for this response, on routes the edge cache serves (lib/edge-cache). */
+  cacheStatus: string | null;
 }
 
 type Dispatch<P extends Params> = (c: RequestContext<P>, method: string, rt: Runtime, state: DispatchState) => Response | Promise<Response>;
@@ -102,6 +106,7 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
     const rt = runtimeFor(env as Env);
     const method = request.method.toUpperCase();
     const requestId = requestIdFor(request);
+    const timing = serverTiming();
     let session: D1DatabaseSession | undefined;
     let db: Db | undefined;
     let user: Promise<User | null> | undefined;
@@ -121,9 +126,11 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       },
       waitUntil: (p) => ctx.waitUntil(p),
       d1() {
-        return (session ??= withInjectedFaults(
-          openSession((env as Env).DB, { access: READ_METHODS.has(method) ? "read" : "write", bookmark: clientBookmark(request) }),
-          rt.config.faults,
+        return (session ??= timing.timeSession(
+          withInjectedFaults(
+            openSession((env as Env).DB, { access: READ_METHODS.has(method) ? "read" : "write", bookmark: clientBookmark(request) }),
+            rt.config.faults,
+          ),
         ));
       },
       db() {
@@ -146,7 +153,7 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
       },
     };
 
-    const state: DispatchState = { rateLimitPolicy: null };
+    const state: DispatchState = { rateLimitPolicy: null, cacheStatus: null };
     let response: Response;
     try {
       c.params = (direct ? direct.params : ((await routeContext.params) ?? {})) as P;
@@ -157,6 +164,8 @@ function wrap<P extends Params>(dispatch: Dispatch<P>): NextRouteHandler {
 
     response = stampResponse(response, { request, requestId, rt, bookmark: session?.getBookmark() ?? null });
     if (state.rateLimitPolicy) response.headers.set("ratelimit-policy", state.rateLimitPolicy);
+    if (state.cacheStatus && !response.headers.has("cache-status")) response.headers.set("cache-status", state.cacheStatus);
+    response.headers.set("server-timing", timing.header());
     return response;
   };
 }
@@ -195,10 +204,17 @@ async function limit(c: RequestContext<Params>, method: string, rt: Runtime, sta
 }
 
 /** A route's declaration: its method handlers and its options. */
-export type RouteDefinition<P extends Params = Params> = RouteHandlers<P> & RouteOptions;
+export type RouteDefinition<P extends Params = Params> = RouteHandlers<P> &
+  RouteOptions & {
+    /**
+     * Anonymous GET/HEAD answers of this route are shared through the edge cache under the key
+     * this returns (lib/edge-cache); every answer of the route carries `Cache-Status`.
+     */
+    edgeCache?: EdgeCacheRule<RequestContext<P>>;
+  };
 
 export function defineRoute<P extends Params = Params>(definition: RouteDefinition<P>): Record<Method, NextRouteHandler> {
-  const { rateLimit: policy, when, ...handlers } = definition;
+  const { rateLimit: policy, when, edgeCache: cacheRule, ...handlers } = definition;
   const own = (Object.keys(handlers) as HandledMethod[]).filter((m) => (handlers as RouteHandlers<P>)[m]);
   const allowed: Method[] = METHODS.filter(
     (m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)),
@@ -209,13 +225,19 @@ export function defineRoute<P extends Params = Params>(definition: RouteDefiniti
   return everyMethod(
     wrap<P>(async (c, method, rt, state) => {
       if (when && !when(rt.config)) return unknownPath(c, method, rt, state);
+      // Until the cache decides otherwise (a 429 or 405 never reaches it, nor does a write).
+      if (cacheRule) state.cacheStatus = rt.edgeCache.enabled ? BYPASS : `${BYPASS}; detail=off`;
       // Before the method gate, so a 405 counts (and says so) too; a preflight never does. A
       // method the route lacks never touches its own policy.
       if (limited && method !== "OPTIONS") await limit(c, method, rt, state, allowed.includes(method as Method) ? routePolicy : undefined);
       const answered = methodGate(c.request, method, allowed, rt);
       if (answered) return answered;
       const handler = (method === "HEAD" ? handlers.GET : handlers[method as HandledMethod])!;
-      const response = await (method === "GET" || method === "HEAD" ? retryingRead(() => handler(c), { log: c.log }) : handler(c));
+      const read = method === "GET" || method === "HEAD";
+      const run = async () => (read ? retryingRead(() => handler(c), { log: c.log }) : handler(c));
+      const response = await (read && cacheRule
+        ? edgeCachedRead(c, { edge: rt.edgeCache, rule: cacheRule, report: (s) => (state.cacheStatus = s) }, run)
+        : run());
       return method === "HEAD" ? new Response(null, response) : response;
     }),
   );

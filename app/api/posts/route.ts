@@ -2,11 +2,13 @@ import { unauthorized } from "@/lib/auth/jwt";
 import { parseJson } from "@/lib/http/body";
 import { defineRoute, json } from "@/lib/http/route";
 import { validate } from "@/lib/http/validation";
+import { postListKey, purgePostReads } from "@/lib/posts/edge-cache";
 import { createPost, listPosts, pruneIdempotencyKeys, requireCursorSecret } from "@/lib/posts/posts";
 import { createPostInput, idempotencyKey, listPostsQuery } from "@/lib/posts/schemas";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   rateLimit: "post-writes",
+  edgeCache: postListKey,
   GET: async (c) => {
     const query = validate(listPostsQuery, Object.fromEntries(c.url.searchParams), "query");
     const user = await c.user();
@@ -21,6 +23,8 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
     const key = keyHeader === null ? undefined : validate(idempotencyKey, keyHeader, "Idempotency-Key header");
     const input = await parseJson(c.request, createPostInput, c.config.maxJsonBytes);
     const result = await createPost(c.db(), input, user.id, key);
+    // A replay wrote nothing, so it purges nothing.
+    if (!result.replayed) await purgePostReads(c, { id: result.postId });
     if (key !== undefined && !result.replayed) c.waitUntil(pruneIdempotencyKeys(c.db(), { maxBatches: 1 }).catch(() => {}));
     return new Response(result.body, {
       status: result.status,

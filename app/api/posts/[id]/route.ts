@@ -1,11 +1,13 @@
 import { parseJson } from "@/lib/http/body";
 import { ifNoneMatchHits } from "@/lib/http/conditional";
 import { defineRoute, json } from "@/lib/http/route";
+import { postReadKey, purgePostReads } from "@/lib/posts/edge-cache";
 import { deletePost, getVisiblePost, postHeaders, toPost, updatePost } from "@/lib/posts/posts";
 import { patchPostInput, replacePostInput } from "@/lib/posts/schemas";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id: string }>({
   rateLimit: "post-writes",
+  edgeCache: postReadKey,
   GET: async (c) => {
     const user = await c.user();
     const row = await getVisiblePost(c.d1(), c.params.id, user?.id);
@@ -23,6 +25,7 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id
       changes: input,
       ifMatch: c.request.headers.get("if-match"),
     });
+    await purgePostReads(c, { id: row.id });
     return json(toPost(row), { headers: postHeaders(row) });
   },
 
@@ -35,12 +38,14 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ id
       changes: input,
       ifMatch: c.request.headers.get("if-match"),
     });
+    await purgePostReads(c, { id: row.id });
     return json(toPost(row), { headers: postHeaders(row) });
   },
 
   DELETE: async (c) => {
     const user = await c.requireUser();
     await deletePost(c.db(), c.d1(), { id: c.params.id, userId: user.id, ifMatch: c.request.headers.get("if-match") });
+    await purgePostReads(c, { id: c.params.id });
     return new Response(null, { status: 204 });
   },
 });
