@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { newPostId } from "@/lib/posts/ids";
 import { bearer, problem, useWorker, type Harness } from "./harness";
 
 interface Post {
@@ -397,6 +398,30 @@ describe("stale-if-error: D1 down", () => {
       }
     },
   );
+});
+
+describe("a write that fails on D1 (503)", () => {
+  // Every request's first D1 call fails: a read is retried once and succeeds, a write is a 503.
+  const w = useWorker({ vars: { EDGE_CACHE: "on", FAULT_D1_FAILURES: "1" } });
+
+  it("purges nothing: the stored copy stays a hit", async () => {
+    const id = newPostId(Date.now());
+    const now = Date.now();
+    await (
+      await w.env()
+    ).DB.prepare(
+      "INSERT INTO posts (id, title, content, published, author_id, created_at, updated_at, version) VALUES (?, 'kept', 'c', 1, 'alice', ?, ?, 1)",
+    )
+      .bind(id, now, now)
+      .run();
+    expect(status(await w.fetch(`/api/posts/${id}`))).toBe(STORED);
+    expect(status(await w.fetch(`/api/posts/${id}`))).toMatch(HIT);
+    const failed = await write(w, "PATCH", id, { title: "lost" });
+    expect(failed.status).toBe(503);
+    const still = await w.fetch(`/api/posts/${id}`);
+    expect(status(still)).toMatch(HIT);
+    expect(((await still.json()) as Post).title).toBe("kept");
+  });
 });
 
 describe("FAULT_D1_LATENCY_MS: a far-away database", () => {
