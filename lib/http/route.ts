@@ -13,6 +13,10 @@
  * Every method is exported: those the route lacks answer 405 with `Allow`, `OPTIONS` answers
  * the CORS preflight with the route's own methods, and `HEAD` runs `GET` without the body.
  *
+ * A route whose anonymous reads are the same for everyone declares their edge-cache key
+ * (`edgeCache:`, lib/edge-cache/stage.ts): its GET/HEAD then go through the cache, and every
+ * answer of the route carries `Cache-Status`. Every response of every route gets `Server-Timing`.
+ *
  * Rate limits (lib/http/rate-limit.ts) are part of the declaration, one line next to the
  * methods: every route is limited unless it says `rateLimit: false`, and a route names the
  * per-user policy its writes count against:

@@ -8,7 +8,8 @@ const written = { description: "The post", schema: post, headers: { ETag: "Versi
 /** What the edge cache adds to the public reads' answers (docs/caching.md). */
 const edgeCached = {
   "Cache-Status":
-    "RFC 9211, cache `Routeflare`: `hit; ttl=<s>` (from the nearest location's cache, no database query), `fwd=miss; stored`, `fwd=miss` (not storable), " +
+    "RFC 9211, cache `Routeflare`: `hit; ttl=<s>` (from the nearest location's cache, no database query), `fwd=miss; stored`, " +
+    "`fwd=stale; stored` (the stored copy had expired and was read again), `fwd=miss` (not storable), " +
     "`hit; detail=stale` (the database is down), or `fwd=bypass` with a `detail` (authorization, bookmark, query, id, off)",
   Age: "On a hit: seconds since the stored copy was read from the database",
   "Server-Timing": "`total;dur=<ms>`, plus `db;dur=<ms>` when the database was queried (never on a hit)",
