@@ -236,6 +236,8 @@ export const withAssetsRouter = (server) => ({ ...server, config: join(root, "wr
  * Routeflare runs with its rate limits on (the default), so load that should not be limited
  * spreads its client IPs (`spreadIpsScript`); scenarios that load one user on purpose (writes,
  * chat, uploads) use `withVars(server, ["RATE_LIMITS:off"])`, the switch meant for load tests.
+ * Its edge cache is off (EDGE_CACHE=off): every scenario but `edge-cache` measures the D1 path,
+ * so its ratios against Hono's uncached reads stay comparable from run to run.
  */
 /** This run's development secret: Routeflare signs with it, and `run.mjs` mints the bench token with it. */
 export const BENCH_DEV_SECRET = randomBytes(32).toString("hex");
@@ -247,7 +249,7 @@ export function createServers() {
       port: 8790,
       config: apiServerConfig(),
       persist: join(stateRoot, "routeflare"),
-      vars: ["--var", "ENVIRONMENT:development", "--var", `DEV_SECRET:${BENCH_DEV_SECRET}`],
+      vars: ["--var", "ENVIRONMENT:development", "--var", `DEV_SECRET:${BENCH_DEV_SECRET}`, "--var", "EDGE_CACHE:off"],
     },
     hono: { name: "Hono", port: 8791, config: join(root, "bench", "hono", "wrangler.toml"), persist: join(stateRoot, "hono"), vars: [] },
   };
@@ -364,16 +366,17 @@ function d1(s, argsList) {
 
 /**
  * n published posts with 400-byte content (the yardstick's shape), via a SQL file: the same
- * rows in both servers' `posts` tables, with Routeflare's post ids (ULIDs). Returns the newest id.
+ * rows in both servers' `posts` tables, with Routeflare's post ids (ULIDs). Returns every id, oldest first.
  */
 export async function seed(s, n, startAt = Date.UTC(2026, 0, 1)) {
   const file = join(out, `seed-${s.port}.sql`);
   const rows = [];
   const parts = [];
-  let id = "";
+  const ids = [];
   for (let i = 0; i < n; i++) {
     const t = startAt + i;
-    id = newPostId(t);
+    const id = newPostId(t);
+    ids.push(id);
     rows.push(`('${id}','Post ${i}','${"x".repeat(400)}',1,'bench',${t},${t})`);
     // 150 rows per INSERT: D1 caps one statement at 100 KB.
     if (rows.length === 150 || i === n - 1) {
@@ -383,14 +386,15 @@ export async function seed(s, n, startAt = Date.UTC(2026, 0, 1)) {
   }
   writeFileSync(file, parts.join("\n"));
   await d1(s, ["execute", "DB", "--file", file]);
-  return id;
+  return ids;
 }
 
 /** Wipes a server's local state, applies its migrations and seeds n posts. Returns the newest id. */
 export async function freshState(s, n) {
   rmSync(s.persist, { recursive: true, force: true });
   await d1(s, ["migrations", "apply", "DB"]);
-  s.seeded = { n, lastId: await seed(s, n) };
+  const ids = await seed(s, n);
+  s.seeded = { n, lastId: ids.at(-1), ids };
   return s.seeded.lastId;
 }
 

@@ -23,9 +23,10 @@ import * as multipart from "./scenarios/multipart.mjs";
 import * as uploadBrowser from "./scenarios/upload-browser.mjs";
 import * as size from "./scenarios/size.mjs";
 import * as rateLimits from "./scenarios/rate-limits.mjs";
+import * as edgeCache from "./scenarios/edge-cache.mjs";
 
 /** Every scenario, in run order. */
-const SCENARIOS = [read, rateLimits, write, badInput, cold, paging, sse, uploads, multipart, uploadBrowser, size];
+const SCENARIOS = [read, rateLimits, edgeCache, write, badInput, cold, paging, sse, uploads, multipart, uploadBrowser, size];
 
 const opts = parseArgs(process.argv.slice(2));
 const unknown = opts.only.filter((n) => !SCENARIOS.some((s) => s.name === n));

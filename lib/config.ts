@@ -64,6 +64,20 @@ export interface Secrets {
   FAULT_D1?: string;
   /** Development only: the first N D1 calls of every request fail as a transient outage does. */
   FAULT_D1_FAILURES?: string;
+  /** Development only: every D1 call first waits this many ms, as a far-away database does. */
+  FAULT_D1_LATENCY_MS?: string;
+  /** `off` switches the edge cache of public post reads off (lib/http/edge-cache.ts); anything else is on. */
+  EDGE_CACHE?: string;
+  /** Seconds a stored public read is served fresh (default 60). */
+  EDGE_CACHE_TTL_SECONDS?: string;
+  /** Seconds past freshness a stored copy may still answer while D1 fails (default 86400). */
+  EDGE_CACHE_STALE_IF_ERROR_SECONDS?: string;
+  /** The zone (custom domain) whose cache a write purges in every location; with the token below. */
+  EDGE_CACHE_PURGE_ZONE_ID?: string;
+  /** A Cloudflare API token with the zone's Cache Purge permission. */
+  EDGE_CACHE_PURGE_API_TOKEN?: string;
+  /** Where the purge API lives (default https://api.cloudflare.com/client/v4); tests point it at a local server. */
+  EDGE_CACHE_PURGE_API_BASE?: string;
   /** Workers AI binding, used when CHAT_PROVIDER=workers-ai. */
   AI?: Ai;
 }
@@ -78,6 +92,8 @@ export interface FaultOptions {
   d1BatchStatement: number | undefined;
   /** Fail this many D1 calls at the start of every request (Infinity: all of them); 0 = none. */
   d1Failures: number;
+  /** Wait this many ms before every D1 call; 0 = none. */
+  d1LatencyMs: number;
 }
 
 export interface Config {
@@ -139,6 +155,14 @@ export interface Config {
     providerTimeoutMs: number;
     local: { delayMs: number; thinkMs: number; failAfter: number | undefined };
   };
+  /** The edge cache of anonymous public post reads (lib/http/edge-cache.ts, docs/caching.md). */
+  edgeCache: {
+    enabled: boolean;
+    ttlSeconds: number;
+    staleIfErrorSeconds: number;
+    /** The purge in every location (Cloudflare's purge-by-tag API); undefined = this location only. */
+    globalPurge: { zoneId: string; apiToken: string; apiBase: string } | undefined;
+  };
   /** Development-only fault injection (lib/db/faults.ts); always off outside development. */
   faults: FaultOptions;
 }
@@ -163,6 +187,18 @@ function str(value: unknown): string | undefined {
 function positiveInt(value: unknown, fallback: number): number {
   const n = Number(str(value));
   return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+function nonNegativeInt(value: unknown, fallback: number): number {
+  const n = Number(str(value));
+  return str(value) !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : fallback;
+}
+
+function globalPurge(env: Env): Config["edgeCache"]["globalPurge"] {
+  const zoneId = str(env.EDGE_CACHE_PURGE_ZONE_ID);
+  const apiToken = str(env.EDGE_CACHE_PURGE_API_TOKEN);
+  if (!zoneId || !apiToken) return undefined;
+  return { zoneId, apiToken, apiBase: str(env.EDGE_CACHE_PURGE_API_BASE) ?? "https://api.cloudflare.com/client/v4" };
 }
 
 function list(value: unknown, fallback: readonly string[]): readonly string[] {
@@ -206,7 +242,9 @@ export function resolveConfig(env: Env): Config {
     },
     uploads: uploadsConfig(env, development),
     chat: chatConfig(env),
+    edgeCache: edgeCacheConfig(env),
     faults: {
+      d1LatencyMs: development ? nonNegativeInt(env.FAULT_D1_LATENCY_MS, 0) : 0,
       d1BatchStatement:
         development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
       d1Failures: !development ? 0 : str(env.FAULT_D1) === "unavailable" ? Infinity : positiveInt(env.FAULT_D1_FAILURES, 0),
@@ -228,6 +266,16 @@ function uploadsConfig(env: Env, development: boolean): Config["uploads"] {
       bucketName: str(env.R2_BUCKET_NAME) ?? "routeflare-uploads",
       s3Endpoint: str(env.R2_S3_ENDPOINT),
     },
+  };
+}
+
+function edgeCacheConfig(env: Env): Config["edgeCache"] {
+  return {
+    // Only an explicit "off" disables it, like RATE_LIMITS.
+    enabled: str(env.EDGE_CACHE)?.toLowerCase() !== "off",
+    ttlSeconds: positiveInt(env.EDGE_CACHE_TTL_SECONDS, 60),
+    staleIfErrorSeconds: nonNegativeInt(env.EDGE_CACHE_STALE_IF_ERROR_SECONDS, 86400),
+    globalPurge: globalPurge(env),
   };
 }
 

@@ -38,7 +38,8 @@ export function uploadClient({ base, authorization }: UploadClientOptions) {
     /** POST /api/uploads/complete. */
     complete: (key: string) => send("POST", "/api/uploads/complete", { key }),
     /** GET /api/uploads/<key>, without following the redirect (`accept` for the JSON answer). */
-    download: (key: string, accept?: string) => send("GET", `/api/uploads/${key}`, undefined, { redirect: "manual", headers: accept ? { accept } : {} }),
+    download: (key: string, accept?: string) =>
+      send("GET", `/api/uploads/${key}`, undefined, { redirect: "manual", headers: accept ? { accept } : {} }),
     /** POST /api/uploads/multipart. */
     createMultipart: (file: FileDeclaration) => send("POST", "/api/uploads/multipart", file),
     /** POST /api/uploads/multipart/parts. */

@@ -2,6 +2,8 @@
 // (A B A B …) for `rounds` rounds; medians and the Routeflare/Hono ratios. Routeflare's rate
 // limits are on; every request comes from another client IP, for both servers (see
 // spreadIpsScript), so the load is not limited. Their cost, on vs off: the rate-limits scenario.
+// The edge cache is off here (harness.mjs), so these rows measure the D1 path a cache miss or
+// bypass takes; the edge-cache scenario measures hits.
 import { medianOfRuns, spreadIpsScript, start, stop } from "../harness.mjs";
 
 export const name = "read";

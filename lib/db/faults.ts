@@ -13,9 +13,14 @@
  * With `FAULT_D1_FAILURES=N`, the first N D1 calls (a statement's run/all/first/raw, or a batch)
  * of every request fail the same way without reaching D1, as a transient outage would; the
  * request's later calls go through. `FAULT_D1=unavailable` fails every call.
+ *
+ * With `FAULT_D1_LATENCY_MS=N`, every D1 call (statement or batch) first waits N ms, as a
+ * database far from the client's Cloudflare location does: what the edge cache saves becomes
+ * visible locally, where D1 is a few microseconds away.
  */
 
 import type { FaultOptions } from "../config";
+import { aroundCalls } from "./around-calls";
 
 /** Fails at run time (SQLite raises "integer overflow"), after the statements before it ran. */
 const FAILING_STATEMENT = "SELECT abs(-9223372036854775808)";
@@ -28,37 +33,22 @@ export class InjectedD1Unavailable extends Error {
 }
 
 export function withInjectedFaults(session: D1DatabaseSession, faults: FaultOptions): D1DatabaseSession {
-  const failing = faults.d1Failures > 0 ? withFailingCalls(session, faults.d1Failures) : session;
+  const slow = faults.d1LatencyMs > 0 ? withLatency(session, faults.d1LatencyMs) : session;
+  const failing = faults.d1Failures > 0 ? withFailingCalls(slow, faults.d1Failures) : slow;
   return faults.d1BatchStatement === undefined ? failing : withFailingBatchStatement(failing, faults.d1BatchStatement);
 }
 
-const CALLS = new Set<PropertyKey>(["run", "all", "first", "raw"]);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The session with every call delayed by `ms` (the statements it prepares too). */
+const withLatency = (session: D1DatabaseSession, ms: number) => aroundCalls(session, async (call) => (await sleep(ms), call()));
 
 /** The session with its first `count` calls failing; the statements it prepares count too. */
 function withFailingCalls(session: D1DatabaseSession, count: number): D1DatabaseSession {
   let left = count;
-  const fails = () => left > 0 && left-- > 0;
-  const refuse = () => Promise.reject(new InjectedD1Unavailable({ switch: "FAULT_D1" }));
-  // D1's batch() needs its own statement objects: remember what each wrapper stands for.
-  const original = new WeakMap<object, D1PreparedStatement>();
-  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
-    const wrapper = new Proxy(statement, {
-      get(target, prop) {
-        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
-        const value = Reflect.get(target, prop, target) as unknown;
-        if (CALLS.has(prop) && typeof value === "function") return (...args: unknown[]) => (fails() ? refuse() : value.apply(target, args));
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    original.set(wrapper, statement);
-    return wrapper;
-  };
-  return {
-    prepare: (query) => wrap(session.prepare(query)),
-    getBookmark: () => session.getBookmark(),
-    batch: <T = unknown>(statements: D1PreparedStatement[]) =>
-      fails() ? refuse() : session.batch<T>(statements.map((s) => original.get(s) ?? s)),
-  };
+  return aroundCalls(session, (call) =>
+    left > 0 && left-- > 0 ? Promise.reject(new InjectedD1Unavailable({ switch: "FAULT_D1" })) : call(),
+  );
 }
 
 function withFailingBatchStatement(session: D1DatabaseSession, at: number): D1DatabaseSession {

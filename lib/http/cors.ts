@@ -40,6 +40,9 @@ export const DEFAULT_EXPOSE_HEADERS = [
   "Retry-After",
   "RateLimit-Policy",
   "WWW-Authenticate",
+  "Cache-Status",
+  "Server-Timing",
+  "Age",
 ] as const;
 
 export const DEFAULT_ALLOW_HEADERS = [

@@ -8,7 +8,7 @@
  * it returns. The limiter and the method gate run before the handler (a 429 or a 405 reads,
  * writes and streams nothing); any error becomes a problem+json answer; every answer, errors
  * included, gets the same headers (request id, CORS, nosniff, Cache-Control, the D1 bookmark,
- * `RateLimit-Policy`).
+ * `RateLimit-Policy`, `Server-Timing`, and `Cache-Status` on edge-cached routes).
  *
  * @example
  * ```ts
@@ -32,6 +32,7 @@ import type { RoutePolicyName } from "./rate-limit-policies";
 import { requestIdFor } from "./request-id";
 import { stampResponse } from "./response-headers";
 import { runtimeFor, type Runtime } from "./runtime";
+import { serverTiming, type ServerTiming } from "./server-timing";
 
 export type Params = Record<string, string | string[]>;
 
@@ -71,13 +72,21 @@ export interface LimitDecision {
   route: RoutePolicyName | undefined;
 }
 
+/** What a stage reports for the stamp, besides the response. */
+export interface Stamp {
+  /** The `Cache-Status` of this answer (edge-cached routes), replacing the route's default. */
+  cacheStatus(value: string): void;
+}
+
 export interface PipelineStages<P extends Params> {
   /** The methods the route answers (OPTIONS and, with GET, HEAD included). */
   allowed: readonly Method[];
   /** The rate-limit decision for a method (called only for methods other than OPTIONS). */
   policy: (method: string) => LimitDecision;
   /** Runs for an allowed method other than OPTIONS (HEAD as GET; the body is dropped here). */
-  handle: (c: RequestContext<P>, method: string) => Response | Promise<Response>;
+  handle: (c: RequestContext<P>, method: string, stamp: Stamp) => Response | Promise<Response>;
+  /** The `Cache-Status` every answer of the route carries unless the handler reports another (edge-cached routes). */
+  cacheStatus?: (config: Config) => string;
   /** When false, the route answers as an unknown path does (see `defineRoute`'s `when`). */
   exists?: (config: Config) => boolean;
   /** Runs instead of the route while `exists` is false. */
@@ -87,16 +96,19 @@ export interface PipelineStages<P extends Params> {
 const READ_METHODS = new Set<string>(["GET", "HEAD", "OPTIONS"]);
 
 export function pipeline<P extends Params>(stages: PipelineStages<P>): NextRouteHandler {
-  const { allowed, policy, handle, exists, absent } = stages;
+  const { allowed, policy, handle, exists, absent, cacheStatus: defaultCacheStatus } = stages;
   return async (request, routeContext) => {
     const { direct } = routeContext;
     const { env, ctx, url = new URL(request.url) } = direct ?? workerContextFor(request);
     const rt = runtimeFor(env);
     const method = request.method.toUpperCase();
-    const frame = requestFrame({ request, url, env, ctx, rt, method });
+    const timing = serverTiming();
+    const frame = requestFrame({ request, url, env, ctx, rt, method, timing });
     // The params are set below, once known: until then the context is typed for this route.
     const c = frame.c as RequestContext<P>;
     let rateLimitPolicy: string | null = null;
+    let cacheStatus = defaultCacheStatus?.(rt.config) ?? null;
+    const stamp: Stamp = { cacheStatus: (value) => void (cacheStatus = value) };
     // A 429 is thrown before the handler runs (nothing read, written or streamed).
     const limit = async ({ limited, route }: LimitDecision) => {
       if (limited) rateLimitPolicy = await rt.limiter.check({ request, method, route, user: () => c.user() });
@@ -109,7 +121,7 @@ export function pipeline<P extends Params>(stages: PipelineStages<P>): NextRoute
       } else {
         // Before the method gate, so a 405 counts (and says so) too; a preflight never does.
         if (method !== "OPTIONS") await limit(policy(method));
-        response = methodGate({ request, method, allowed, rt }) ?? (await handle(c, method));
+        response = methodGate({ request, method, allowed, rt }) ?? (await handle(c, method, stamp));
         if (method === "HEAD") response = new Response(null, response);
       }
     } catch (err) {
@@ -117,6 +129,8 @@ export function pipeline<P extends Params>(stages: PipelineStages<P>): NextRoute
     }
     response = stampResponse(response, { request, requestId: c.requestId, rt, bookmark: frame.bookmark() });
     if (rateLimitPolicy) response.headers.set("ratelimit-policy", rateLimitPolicy);
+    if (cacheStatus && !response.headers.has("cache-status")) response.headers.set("cache-status", cacheStatus);
+    response.headers.set("server-timing", timing.header());
     return response;
   };
 }
@@ -128,10 +142,12 @@ interface FrameOptions {
   ctx: ExecutionContext;
   rt: Runtime;
   method: string;
+  /** Times the request's D1 calls for `Server-Timing`. */
+  timing: ServerTiming;
 }
 
 /** The request's context, with its D1 session, user and logger made on first use. */
-function requestFrame({ request, url, env, ctx, rt, method }: FrameOptions) {
+function requestFrame({ request, url, env, ctx, rt, method, timing }: FrameOptions) {
   const requestId = requestIdFor(request);
   let session: D1DatabaseSession | undefined;
   let db: Db | undefined;
@@ -153,7 +169,9 @@ function requestFrame({ request, url, env, ctx, rt, method }: FrameOptions) {
     waitUntil: (p) => ctx.waitUntil(p),
     d1() {
       const access = READ_METHODS.has(method) ? "read" : "write";
-      return (session ??= withInjectedFaults(openSession(env.DB, { access, bookmark: clientBookmark(request) }), rt.config.faults));
+      return (session ??= timing.timeSession(
+        withInjectedFaults(openSession(env.DB, { access, bookmark: clientBookmark(request) }), rt.config.faults),
+      ));
     },
     db() {
       return (db ??= createDb(c.d1()));

@@ -15,14 +15,20 @@
  * the CORS preflight with the route's own methods, and `HEAD` runs `GET` without the body. A
  * GET or HEAD that fails because storage was briefly unavailable is run once more
  * (lib/http/read-retry.ts).
+ *
+ * A route whose anonymous reads are the same for everyone names their edge-cache key
+ * (`edgeCache:`, lib/http/edge-cache-stage.ts): its GET/HEAD then go through the cache, and every
+ * answer of the route carries `Cache-Status`.
  */
 import type { Config } from "../config";
 import { noRouteMatches } from "../core/problem";
 import type { Declaration } from "./declaration";
+import { BYPASS, edgeCachedRead, type EdgeCacheRule } from "./edge-cache-stage";
 import { readInput, type Endpoint } from "./endpoint";
 import { METHODS, type Method } from "./methods";
-import { pipeline, type LimitDecision, type NextRouteHandler, type Params, type RequestContext } from "./pipeline";
+import { pipeline, type LimitDecision, type NextRouteHandler, type Params, type RequestContext, type Stamp } from "./pipeline";
 import { retryingRead } from "./read-retry";
+import { runtimeFor } from "./runtime";
 
 // Route modules import these with the wrapper.
 export { json } from "./json";
@@ -54,12 +60,18 @@ export interface RouteOptions {
 
 /** A route: its endpoints by method, and its options. */
 export type RouteDefinition<P extends Params = Params> = RouteOptions & {
+  /**
+   * Anonymous GET/HEAD answers of this route are shared through the edge cache under the key
+   * this returns; every answer of the route carries `Cache-Status`.
+   */
+  edgeCache?: EdgeCacheRule<RequestContext<P>>;
+} & {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each endpoint keeps its own declaration's type
   [M in HandledMethod]?: Endpoint<any, P>;
 };
 
 export function defineRoute<P extends Params = Params>(definition: RouteDefinition<P>): Record<Method, RouteHandler> {
-  const { when, ...byMethod } = definition;
+  const { when, edgeCache: cacheRule, ...byMethod } = definition;
   const endpoints = byMethod as Partial<Record<HandledMethod, Endpoint<Declaration, P>>>;
   const own = (Object.keys(endpoints) as HandledMethod[]).filter((m) => endpoints[m]);
   const allowed = METHODS.filter((m) => m === "OPTIONS" || (m === "HEAD" ? own.includes("GET") : own.includes(m as HandledMethod)));
@@ -70,13 +82,18 @@ export function defineRoute<P extends Params = Params>(definition: RouteDefiniti
     if (!declared) return { limited: anyLimited, route: undefined };
     return { limited: declared.rateLimit !== false, route: declared.rateLimit || undefined };
   };
-  const handle = async (c: RequestContext<P>, method: string) => {
+  const handle = async (c: RequestContext<P>, method: string, stamp: Stamp) => {
     const { declaration, handle } = endpoints[(method === "HEAD" ? "GET" : method) as HandledMethod]!;
     const run = async () => handle(c, await readInput(c as RequestContext, declaration));
-    return method === "GET" || method === "HEAD" ? retryingRead(run, { log: c.log }) : run();
+    if (method !== "GET" && method !== "HEAD") return run();
+    const read = () => retryingRead(run, { log: c.log });
+    if (!cacheRule) return read();
+    return edgeCachedRead(c, { edge: runtimeFor(c.env).edgeCache, rule: cacheRule, report: stamp.cacheStatus }, read);
   };
+  // Until the cache decides otherwise (a 429, a 405 or a write never reaches it).
+  const cacheStatus = cacheRule ? (config: Config) => (config.edgeCache.enabled ? BYPASS : `${BYPASS}; detail=off`) : undefined;
   const declared = Object.fromEntries(own.map((m) => [m, endpoints[m]!.declaration])) as Declared;
-  return everyMethod(Object.assign(pipeline<P>({ allowed, policy, handle, exists: when, absent: unknownPath }), { declared }));
+  return everyMethod(Object.assign(pipeline<P>({ allowed, policy, handle, cacheStatus, exists: when, absent: unknownPath }), { declared }));
 }
 
 /** What a path no route serves answers, for every method: a 404 problem, counted like any request but a preflight. */

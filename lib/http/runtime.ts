@@ -1,6 +1,6 @@
 /**
  * What every request of an isolate shares: configuration, the CORS policy, the JWT verifier,
- * the logger and the rate limiter, resolved once per `env` object (an isolate sees the same
+ * the logger, the rate limiter and the edge cache, resolved once per `env` object (an isolate sees the same
  * object on every request), so the per-request cost is one WeakMap lookup.
  */
 import { createAuthenticator, type Authenticator } from "../auth/jwt";
@@ -8,6 +8,7 @@ import { getConfig, type Config, type Env } from "../config";
 import { cors, type CorsPolicy } from "./cors";
 import { createLogger, type Logger } from "../core/log";
 import { rateLimit, type RateLimiter } from "./rate-limit";
+import { edgeCache, type EdgeCache } from "./edge-cache";
 
 /** Per-isolate state, resolved once per `env` object. */
 export interface Runtime {
@@ -16,6 +17,7 @@ export interface Runtime {
   auth: Authenticator;
   log: Logger;
   limiter: RateLimiter;
+  edgeCache: EdgeCache;
 }
 const runtimes = new WeakMap<object, Runtime>();
 
@@ -30,6 +32,7 @@ export function runtimeFor(env: Env): Runtime {
       auth: createAuthenticator({ auth: config.auth, development: config.development }),
       log,
       limiter: rateLimit({ enabled: config.rateLimits, bindings: env, log }),
+      edgeCache: edgeCache({ ...config.edgeCache, log }),
     };
     runtimes.set(env, rt);
   }

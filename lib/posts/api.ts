@@ -9,6 +9,18 @@ import { createPostInput, idempotencyKey, listPostsQuery, patchPostInput, post, 
 const id = z.object({ id: z.string().describe("Post id (opaque)") });
 const conditional = { "If-Match": "Write only if the post still has this ETag (else 412)" };
 const written = { description: "The post", schema: post, headers: { ETag: "Version of the post" } };
+/** What the edge cache adds to the public reads' answers (docs/caching.md). */
+const edgeCached = {
+  "Cache-Status":
+    "RFC 9211, cache `Routeflare`: `hit; ttl=<s>` (from the nearest location's cache, no database query), `fwd=miss; stored`, " +
+    "`fwd=stale; stored` (the stored copy had expired and was read again), `fwd=miss` (not storable), " +
+    "`hit; detail=stale` (the database is down), or `fwd=bypass` with a `detail` (authorization, bookmark, query, id, off)",
+  Age: "On a hit: seconds since the stored copy was read from the database",
+  "Server-Timing": "`total;dur=<ms>`, plus `db;dur=<ms>` when the database was queried (never on a hit)",
+};
+const edgeCacheNote =
+  " Anonymous requests (no Authorization, no x-d1-bookmark) are answered from the nearest Cloudflare location's cache for up to 60 s " +
+  "(purged at once by every write, served up to a day past that while the database is down); see `Cache-Status`.";
 /** What PUT, PATCH and DELETE share: who may write, and how concurrent writers are told apart. */
 const ownerWrite =
   "Only the author may write: anyone else gets 403 on a published post and 404 on a draft. " +
@@ -17,11 +29,14 @@ const ownerWrite =
 
 export const listPosts = {
   summary: "List published posts (or your drafts), newest first, keyset-paginated",
-  description: "Page with `cursor` (the previous page's `nextCursor`) or, for older clients, with `page`; sending both is a 400.",
+  description:
+    "Page with `cursor` (the previous page's `nextCursor`) or, for older clients, with `page`; sending both is a 400." +
+    " The first page (no cursor, page or drafts) is edge-cached per `limit`." +
+    edgeCacheNote,
   tags: ["posts"],
   auth: "optional",
   query: listPostsQuery,
-  responses: { 200: { description: "A page", schema: postList } },
+  responses: { 200: { description: "A page", schema: postList, headers: edgeCached } },
 } satisfies Declaration;
 
 export const createPost = {
@@ -47,12 +62,16 @@ export const readPost = {
   summary: "Read a post (drafts only by their author)",
   description:
     "A draft read by anyone but its author, and an id that is not a post id, get the same 404 as a missing post. " +
-    "A published post is cacheable (`public, max-age=0, must-revalidate`, strong ETag); a draft is `private, no-store`.",
+    "A published post is cacheable (`public, max-age=0, must-revalidate`, strong ETag); a draft is `private, no-store`." +
+    edgeCacheNote,
   tags: ["posts"],
   auth: "optional",
   params: id,
   headers: { "If-None-Match": "ETag(s) held by the client (304 when current)" },
-  responses: { 200: written, 304: { description: "Not modified" } },
+  responses: {
+    200: { ...written, headers: { ...written.headers, ...edgeCached } },
+    304: { description: "Not modified", headers: { "Cache-Status": edgeCached["Cache-Status"], Age: edgeCached.Age } },
+  },
   problems: [404],
 } satisfies Declaration;
 

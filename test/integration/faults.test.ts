@@ -8,7 +8,6 @@ import { describe, expect, it } from "vitest";
 import { countRows } from "../rows";
 import { bearer, problem, useWorker } from "./harness";
 
-
 const createWithKey = async (w: ReturnType<typeof useWorker>, key: string) =>
   w.fetch("/api/posts", {
     method: "POST",

@@ -27,6 +27,11 @@ export interface Harness {
   scheduled: (cron: string) => Promise<{ outcome: string }>;
   /** The DEV_SECRET this Worker was given (random per file, unless `vars` set one). */
   devSecret: () => string;
+  /**
+   * Reloads the Worker with these vars merged over the file's, keeping its storage (D1, R2, the
+   * cache): to switch a fault on after state was built without it.
+   */
+  setVars: (vars: Record<string, string>) => Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -58,8 +63,11 @@ export function useWorker(options: HarnessOptions = {}): Harness {
           configPath: "./wrangler.toml",
           prebuiltWorkerDir: "./dist",
           // Rate limits are off unless a file turns them on (rate-limits*.test.ts): the other
-          // files send hundreds of requests from one IP and one user on purpose.
-          vars: { ENVIRONMENT: "development", LOG_LEVEL: "info", RATE_LIMITS: "off", ...vars },
+          // files send hundreds of requests from one IP and one user on purpose. The edge cache
+          // likewise (edge-cache*.test.ts turn it on): the other files wipe and seed D1 behind
+          // the API's back between tests, which no deployment does and no purge can see, while
+          // the location's cache (which the harness cannot empty) keeps what earlier tests read.
+          vars: { ENVIRONMENT: "development", LOG_LEVEL: "info", RATE_LIMITS: "off", EDGE_CACHE: "off", ...vars },
           secrets: { ...(!options.devSecret && { AUTH_SECRET }), ...options.secrets },
         },
       ],
@@ -86,6 +94,11 @@ export function useWorker(options: HarnessOptions = {}): Harness {
     clearLogs: () => server.clearLogs(),
     scheduled: (cron) => worker.scheduled({ cron, scheduledTime: new Date() }),
     devSecret: () => devSecret,
+    setVars: (vars) =>
+      server.update((current) => ({
+        ...current,
+        workers: current.workers.map((worker) => ("vars" in worker ? { ...worker, vars: { ...worker.vars, ...vars } } : worker)),
+      })),
   };
 }
 

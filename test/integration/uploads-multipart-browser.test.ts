@@ -227,9 +227,7 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
     await expect.poll(() => finished.length, { timeout: 60_000 }).toBeGreaterThan(0);
     await page.click("#cancel");
     await page.waitForFunction(() => document.getElementById("status")!.textContent === "cancelled");
-    await expect
-      .poll(() => countRows(w, "uploads"))
-      .toBe(0);
+    await expect.poll(() => countRows(w, "uploads")).toBe(0);
     await expect.poll(async () => (await (await w.env()).BUCKET.list()).objects.map((o) => o.key)).toEqual([]);
   });
 });

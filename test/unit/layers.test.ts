@@ -37,7 +37,9 @@ describe("core", () => {
     } finally {
       Object.assign(console, original);
     }
-    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", msg: "kept", job: "t", requestId: "r1", n: 1 })]);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ level: "warn", msg: "kept", job: "t", requestId: "r1", n: 1 }),
+    ]);
   });
 
   it("a problem answer is problem+json whose status and request id match", async () => {
@@ -56,9 +58,12 @@ describe("config", () => {
     const prod = config({ ENVIRONMENT: "production", DEV_SECRET: "d", FAULT_D1: "unavailable", FAULT_D1_FAILURES: "3", FAULT_R2: "on" });
     expect(prod.auth).toMatchObject({ secret: undefined, usesDevSecret: false });
     expect(prod.cursorSecret).toBeUndefined();
-    expect(prod.faults).toEqual({ d1BatchStatement: undefined, d1Failures: 0 });
+    expect(prod.faults).toEqual({ d1BatchStatement: undefined, d1Failures: 0, d1LatencyMs: 0 });
     expect(prod.uploads.failR2).toBe(false);
-    expect(config({ ENVIRONMENT: "development", DEV_SECRET: "d", AUTH_SECRET: "a" }).auth).toMatchObject({ secret: "a", usesDevSecret: false });
+    expect(config({ ENVIRONMENT: "development", DEV_SECRET: "d", AUTH_SECRET: "a" }).auth).toMatchObject({
+      secret: "a",
+      usesDevSecret: false,
+    });
   });
 
   it("only an explicit RATE_LIMITS=off turns the limits off; numbers fall back to their defaults when unusable", () => {
@@ -78,7 +83,11 @@ describe("db", () => {
   });
 
   it("FAULT_D1_FAILURES fails the session's first calls as a lost connection, then lets D1 answer", async () => {
-    const session = withInjectedFaults(openSession(env.DB, { access: "read" }), { d1BatchStatement: undefined, d1Failures: 2 });
+    const session = withInjectedFaults(openSession(env.DB, { access: "read" }), {
+      d1BatchStatement: undefined,
+      d1Failures: 2,
+      d1LatencyMs: 0,
+    });
     await expect(session.prepare("SELECT 1 AS one").first()).rejects.toThrow(/Network connection lost/);
     await expect(session.batch([session.prepare("SELECT 1")])).rejects.toThrow(/Network connection lost/);
     expect(await session.prepare("SELECT ? AS v").bind(7).first()).toEqual({ v: 7 });

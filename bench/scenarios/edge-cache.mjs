@@ -1,0 +1,171 @@
+// The edge cache (lib/http/edge-cache.ts, docs/caching.md) on the hottest read, GET /api/posts/<id>,
+// rate limits on, every request from another client IP (spreadIpsScript), servers alternated
+// for `rounds` rounds:
+//
+// 1. Throughput and CPU: Routeflare answering from the cache (hits) against Hono's uncached D1
+//    read, and Routeflare's miss path (lookup, D1 read, store) next to the hit, so the CPU a hit
+//    saves is visible. The cached server holds MISS_POSTS posts and the miss runs read each one
+//    once (a wrk script walking the ids, resuming where the previous run stopped), so every
+//    miss request is a post read for the first time: looked up, read from D1, stored.
+// 2. What a far-away client feels: with FAULT_D1_LATENCY_MS=50 (every D1 call waits 50 ms, as a
+//    database a continent away does), hit latency against a read that bypasses the cache (an
+//    `x-d1-bookmark` header asks for read-your-writes), 8 connections.
+//
+// The other scenarios run Routeflare with EDGE_CACHE=off (harness.mjs) so they keep measuring
+// the D1 path; this one turns it on.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { medianOfRuns, out, start, stateRoot, stop, withVars } from "../harness.mjs";
+
+export const name = "edge-cache";
+
+/** Posts on the cached server: more than the miss runs read (about 1000 req/s × 13 s × 3 rounds). */
+const MISS_POSTS = 45_000;
+
+/** spreadIpsScript plus fixed extra headers. */
+function ipsScript(file, headers = {}) {
+  const path = join(out, file);
+  writeFileSync(
+    path,
+    [
+      "local n = 0",
+      ...Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`),
+      "request = function()",
+      "  n = n + 1",
+      '  wrk.headers["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)',
+      "  return wrk.format()",
+      "end",
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+/**
+ * A wrk script reading each of `ids` once across wrk runs: wrk restarts its script for every
+ * run (warm-up included), so the next run's start is kept in a file, advanced past what the run
+ * sent (plus what may still have been in flight).
+ */
+function missScript(ids) {
+  const offsetFile = join(out, "edge-miss-offset.txt");
+  writeFileSync(offsetFile, "0");
+  const idsFile = join(out, "edge-miss-ids.txt");
+  writeFileSync(idsFile, ids.join("\n") + "\n");
+  const path = join(out, "edge-misses.lua");
+  writeFileSync(
+    path,
+    [
+      // Read from a file: a table constructor this long is past LuaJIT's constant limit.
+      `local ids = {}; for line in io.lines("${idsFile}") do ids[#ids + 1] = line end`,
+      `local f = io.open("${offsetFile}", "r"); local offset = tonumber(f:read("*a")); f:close()`,
+      "local n = 0",
+      "request = function()",
+      "  n = n + 1",
+      '  wrk.headers["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)',
+      '  return wrk.format(nil, "/api/posts/" .. ids[(offset + n - 1) % #ids + 1])',
+      "end",
+      "done = function(summary)",
+      `  local f = io.open("${offsetFile}", "w"); f:write(tostring(offset + summary.requests + 1000)); f:close()`,
+      "end",
+      "",
+    ].join("\n"),
+  );
+  return { path, used: () => Number(readFileSync(offsetFile, "utf8")), available: ids.length };
+}
+
+export async function run(ctx) {
+  const variant = (base, { name, port, persist }) => ({ ...base, name, port, persist, seeded: undefined });
+  const cached = variant(withVars(ctx.servers.routeflare, ["EDGE_CACHE:on"]), {
+    name: "Routeflare, edge cache",
+    port: 8795,
+    persist: join(stateRoot, "routeflare-edge"),
+  });
+  const far = variant(withVars(ctx.servers.routeflare, ["EDGE_CACHE:on", "FAULT_D1_LATENCY_MS:50"]), {
+    name: "Routeflare, edge cache, D1 50 ms away",
+    port: 8796,
+    persist: join(stateRoot, "routeflare-edge-far"),
+  });
+  const { hono } = ctx.servers;
+  const servers = [cached, far, hono];
+  const ids = new Map();
+  for (const s of servers) ids.set(s, await ctx.posts(s, s === cached ? MISS_POSTS : 100));
+  const path = (s) => `/api/posts/${ids.get(s)}`;
+  const plain = ipsScript("edge-ips.lua");
+  const misses = missScript(cached.seeded.ids.slice(0, -1));
+  const bypass = ipsScript("edge-ips-bookmark.lua", { "x-d1-bookmark": "" });
+  for (const s of servers) await start(s);
+
+  const check = (label, r, expectStatus) => {
+    if (r.non2xx) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
+    return expectStatus;
+  };
+  const samples = { hit: [], miss: [], hono: [], farHit: [], farBypass: [] };
+  try {
+    // Prime the entries (the first read stores them).
+    for (const s of [cached, far]) {
+      const res = await fetch(`http://127.0.0.1:${s.port}${path(s)}`);
+      await res.arrayBuffer();
+      const again = await fetch(`http://127.0.0.1:${s.port}${path(s)}`);
+      await again.arrayBuffer();
+      if (!/; hit; /.test(again.headers.get("cache-status") ?? ""))
+        throw new Error(`${s.name}: no edge-cache hit (${again.headers.get("cache-status")})`);
+    }
+    for (let round = 0; round < ctx.opts.rounds; round++) {
+      samples.hit.push(ctx.measure(cached, path(cached), { script: plain }));
+      check("hit", samples.hit.at(-1));
+      samples.hono.push(ctx.measure(hono, path(hono), { script: plain }));
+      check("hono", samples.hono.at(-1));
+      samples.miss.push(ctx.measure(cached, path(cached), { script: misses.path }));
+      check("miss", samples.miss.at(-1));
+      samples.farHit.push(ctx.measure(far, path(far), { script: plain, conns: 8 }));
+      check("far hit", samples.farHit.at(-1));
+      samples.farBypass.push(ctx.measure(far, path(far), { script: bypass, conns: 8 }));
+      check("far bypass", samples.farBypass.at(-1));
+    }
+  } finally {
+    for (const s of servers) await stop(s);
+  }
+
+  // Past the last id the script wraps around to posts already stored: those would be hits.
+  if (misses.used() > misses.available)
+    throw new Error(`edge-cache: the miss runs read ${misses.used()} posts of ${misses.available}; raise MISS_POSTS`);
+  const m = Object.fromEntries(Object.entries(samples).map(([k, rs]) => [k, medianOfRuns(rs)]));
+  const label = "GET /api/posts/<id> edge hit";
+  const ratio = { rps: m.hit.rps / m.hono.rps, cpu: m.hit.cpu / m.hono.cpu };
+  const hitPerMiss = m.hit.cpu / m.miss.cpu;
+  const row = (route, server, x) => [route, server, x.rps.toFixed(0), x.p50.toFixed(1), x.p99.toFixed(1), x.cpu.toFixed(2)];
+
+  ctx.report.log("## Edge cache: public reads from the location's cache");
+  ctx.report.log();
+  ctx.report.table(
+    ["route", "server", "req/s", "p50 ms", "p99 ms", "CPU ms/req"],
+    ["l", "l", "r", "r", "r", "r"],
+    [
+      row(label, "Routeflare", m.hit),
+      row(label, "Hono (uncached D1 read)", m.hono),
+      [label, "**ratio**", `**${ratio.rps.toFixed(2)}×**`, "", "", `**${ratio.cpu.toFixed(2)}×**`],
+      row("GET /api/posts/<id> edge miss (lookup, D1 read, store)", "Routeflare", m.miss),
+      ["CPU per hit / CPU per miss", "", "", "", "", `**${hitPerMiss.toFixed(2)}×**`],
+    ],
+  );
+  ctx.report.log();
+  ctx.report.log(`With FAULT_D1_LATENCY_MS=50 (every D1 call waits 50 ms), wrk -c8:`);
+  ctx.report.log();
+  ctx.report.table(
+    ["read", "req/s", "p50 ms", "p99 ms"],
+    ["l", "r", "r", "r"],
+    [
+      ["edge hit", m.farHit.rps.toFixed(0), m.farHit.p50.toFixed(1), m.farHit.p99.toFixed(1)],
+      ["bypass (x-d1-bookmark): D1 read", m.farBypass.rps.toFixed(0), m.farBypass.p50.toFixed(1), m.farBypass.p99.toFixed(1)],
+    ],
+  );
+  ctx.report.log();
+  ctx.results[label] = {
+    Routeflare: m.hit,
+    Hono: m.hono,
+    ratio,
+    miss: m.miss,
+    hitPerMissCpu: hitPerMiss,
+    far: { hit: m.farHit, bypass: m.farBypass },
+  };
+}
