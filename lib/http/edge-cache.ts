@@ -112,151 +112,155 @@ const SHARED_HEADERS = ["content-type", "etag", "content-language"] as const;
 
 const MARKER_PATH = "/__routeflare/edge-cache/purged/";
 
+/** The options, resolved once per isolate. */
+interface Settings {
+  enabled: boolean;
+  ttlMs: number;
+  /** Entries and markers outlive freshness by the stale-if-error window; a marker must outlive every entry it invalidates. */
+  keptSeconds: number;
+  globalPurge: GlobalPurgeOptions | undefined;
+  log: Logger;
+  cache: () => Cache;
+  now: () => number;
+}
+
 export function edgeCache(options: EdgeCacheOptions): EdgeCache {
   const { enabled, ttlSeconds, staleIfErrorSeconds, globalPurge, log } = options;
-  const now = options.now ?? Date.now;
-  const cache = options.cache ?? (() => (caches as unknown as { default: Cache }).default);
-  // Entries and markers outlive freshness by the stale-if-error window; a marker must outlive
-  // every entry it invalidates.
-  const keptSeconds = ttlSeconds + staleIfErrorSeconds;
-  const ttlMs = ttlSeconds * 1000;
-  const keptMs = keptSeconds * 1000;
-  const status = (params: string) => `${CACHE_NAME}; ${params}`;
-  const markerUrl = (origin: string, tag: string) => `${origin}${MARKER_PATH}${encodeURIComponent(tag)}`;
-
-  async function purgedAt(origin: string, tags: readonly string[]): Promise<number> {
-    const markers = await Promise.all(tags.map((tag) => cache().match(markerUrl(origin, tag))));
-    let latest = 0;
-    for (const m of markers) {
-      if (!m) continue;
-      latest = Math.max(latest, Number(m.headers.get(STORED_AT)) || 0);
-      void m.body?.cancel();
-    }
-    return latest;
-  }
-
-  function answer(stored: Response, request: Request, cacheStatus: string, ageMs: number): Response {
-    const headers = new Headers();
-    for (const name of SHARED_HEADERS) {
-      const value = stored.headers.get(name);
-      if (value !== null) headers.set(name, value);
-    }
-    headers.set("cache-control", stored.headers.get(CLIENT_CACHE_CONTROL) ?? "no-store");
-    headers.set("age", String(Math.max(0, Math.floor(ageMs / 1000))));
-    headers.set("cache-status", cacheStatus);
-    const etag = headers.get("etag");
-    if (etag !== null && ifNoneMatchHits(request.headers.get("if-none-match"), etag)) {
-      void stored.body?.cancel();
-      headers.delete("content-type");
-      return new Response(null, { status: 304, headers });
-    }
-    return new Response(stored.body, { status: stored.status, headers });
-  }
-
+  const s: Settings = {
+    enabled,
+    ttlMs: ttlSeconds * 1000,
+    keptSeconds: ttlSeconds + staleIfErrorSeconds,
+    globalPurge,
+    log,
+    cache: options.cache ?? (() => (caches as unknown as { default: Cache }).default),
+    now: options.now ?? Date.now,
+  };
   return {
     enabled,
-
-    async lookup(request, { key, bypassDetail }) {
-      const readStartedAt = now();
-      if (!enabled) return { status: status("fwd=bypass; detail=off"), hit: null, key: null, stale: null, readStartedAt, request };
-      if (!key) {
-        return {
-          status: status(`fwd=bypass${bypassDetail ? `; detail=${bypassDetail}` : ""}`),
-          hit: null,
-          key: null,
-          stale: null,
-          readStartedAt,
-          request,
-        };
-      }
-      const origin = new URL(key.url).origin;
-      const [stored, purged] = await Promise.all([cache().match(key.url), purgedAt(origin, key.tags)]);
-      const storedAt = stored ? Number(stored.headers.get(STORED_AT)) || 0 : 0;
-      const readAt = stored ? Number(stored.headers.get(READ_AT)) || 0 : 0;
-      // Read before the latest purge of one of its tags: it may predate a write, never serve it.
-      const usable = stored !== undefined && readAt > purged;
-      const age = now() - storedAt;
-      // A client's own `Cache-Control` (no-cache, max-age=0) is not obeyed, as Cloudflare's CDN
-      // does not by default: fetch() adds `no-cache` to every request with If-None-Match, and
-      // honouring it would let any client turn every read into a D1 query. The stored copy is
-      // never older than the TTL, and never older than the last write in this location.
-      if (usable && age < ttlMs) {
-        return {
-          status: "",
-          hit: answer(stored, request, status(`hit; ttl=${Math.max(0, Math.floor((ttlMs - age) / 1000))}`), age),
-          key,
-          stale: null,
-          readStartedAt,
-          request,
-        };
-      }
-      if (stored && !usable) void stored.body?.cancel();
-      const stale = usable && age < keptMs ? { response: stored, storedAt } : null;
-      if (!stale && stored && usable) void stored.body?.cancel();
-      return { status: status(stored && usable ? "fwd=stale" : "fwd=miss"), hit: null, key, stale, readStartedAt, request };
-    },
-
-    async store(lookup, response) {
-      const { key } = lookup;
-      // A stale copy kept for a D1 failure is not needed once D1 answered.
-      void lookup.stale?.response.body?.cancel();
-      const clientCacheControl = response.headers.get("cache-control") ?? "";
-      // Only a 200 is shared (a published post, the public list): a 404, an error or a 304
-      // never is, nor anything marked `private` (a draft: the route keyed an anonymous read,
-      // and only its author can see it, but the representation says what it is).
-      const storable = key !== null && response.status === 200 && !/(?:^|,)\s*private\s*(?:,|$)/i.test(clientCacheControl);
-      if (!storable) {
-        setStatus(response, lookup.status);
-        return response;
-      }
-      const body = await response.arrayBuffer();
-      const headers = new Headers();
-      for (const name of SHARED_HEADERS) {
-        const value = response.headers.get(name);
-        if (value !== null) headers.set(name, value);
-      }
-      const storedAt = now();
-      headers.set("cache-control", `public, max-age=${keptSeconds}`);
-      headers.set(CLIENT_CACHE_CONTROL, clientCacheControl);
-      headers.set(STORED_AT, String(storedAt));
-      headers.set(READ_AT, String(lookup.readStartedAt));
-      // What Cloudflare's purge-by-tag API matches in every other location.
-      headers.set("cache-tag", key.tags.join(","));
-      let stored = true;
-      try {
-        // Awaited: "stored" in Cache-Status is true when the answer leaves, and the next
-        // reader in this location is a hit.
-        await cache().put(key.url, new Response(body, { status: 200, headers }));
-      } catch (err) {
-        stored = false;
-        log.warn("edge cache store failed", { key: key.url, error: err instanceof Error ? err.message : String(err) });
-      }
-      const out = new Response(body, response);
-      setStatus(out, `${lookup.status}${stored ? "; stored" : ""}`);
-      return out;
-    },
-
-    stale(lookup, err) {
-      const copy = lookup.stale;
-      if (!copy || err instanceof HttpError || !isStorageUnavailable(err)) return null;
-      log.warn("D1 unavailable; serving a stale edge-cache copy", { key: lookup.key?.url });
-      return answer(copy.response, lookup.request, status("hit; detail=stale"), now() - copy.storedAt);
-    },
-
-    async purge({ origin, tags, waitUntil, log: requestLog }) {
-      const at = now();
-      const marker = () => new Response(null, { headers: { "cache-control": `public, max-age=${keptSeconds}`, [STORED_AT]: String(at) } });
-      try {
-        await Promise.all(tags.map((tag) => cache().put(markerUrl(origin, tag), marker())));
-      } catch (err) {
-        (requestLog ?? log).error("edge cache purge failed in this location", {
-          tags,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
-      if (globalPurge) waitUntil(purgeEverywhere({ ...globalPurge, tags, log: requestLog ?? log }));
-    },
+    lookup: (request, lookupOptions) => lookup(s, request, lookupOptions),
+    store: (found, response) => store(s, found, response),
+    stale: (found, err) => stale(s, found, err),
+    purge: (purgeOptions) => purge(s, purgeOptions),
   };
+}
+
+const status = (params: string) => `${CACHE_NAME}; ${params}`;
+const markerUrl = (origin: string, tag: string) => `${origin}${MARKER_PATH}${encodeURIComponent(tag)}`;
+
+/** When one of `tags` was last purged in this location (0: never, within the markers' life). */
+async function purgedAt(s: Settings, origin: string, tags: readonly string[]): Promise<number> {
+  const markers = await Promise.all(tags.map((tag) => s.cache().match(markerUrl(origin, tag))));
+  let latest = 0;
+  for (const m of markers) {
+    if (!m) continue;
+    latest = Math.max(latest, Number(m.headers.get(STORED_AT)) || 0);
+    void m.body?.cancel();
+  }
+  return latest;
+}
+
+/** A stored entry as this request's answer: its shared headers, `Age`, `Cache-Status`, or a 304. */
+function answer(stored: Response, request: Request, cacheStatus: string, ageMs: number): Response {
+  const headers = new Headers();
+  for (const name of SHARED_HEADERS) {
+    const value = stored.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  headers.set("cache-control", stored.headers.get(CLIENT_CACHE_CONTROL) ?? "no-store");
+  headers.set("age", String(Math.max(0, Math.floor(ageMs / 1000))));
+  headers.set("cache-status", cacheStatus);
+  const etag = headers.get("etag");
+  if (etag !== null && ifNoneMatchHits(request.headers.get("if-none-match"), etag)) {
+    void stored.body?.cancel();
+    headers.delete("content-type");
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(stored.body, { status: stored.status, headers });
+}
+
+async function lookup(s: Settings, request: Request, { key, bypassDetail }: LookupOptions): Promise<Lookup> {
+  const readStartedAt = s.now();
+  const miss = { hit: null, stale: null, readStartedAt, request };
+  if (!s.enabled) return { ...miss, status: status("fwd=bypass; detail=off"), key: null };
+  if (!key) return { ...miss, status: status(`fwd=bypass${bypassDetail ? `; detail=${bypassDetail}` : ""}`), key: null };
+  const origin = new URL(key.url).origin;
+  const [stored, purged] = await Promise.all([s.cache().match(key.url), purgedAt(s, origin, key.tags)]);
+  const storedAt = stored ? Number(stored.headers.get(STORED_AT)) || 0 : 0;
+  const readAt = stored ? Number(stored.headers.get(READ_AT)) || 0 : 0;
+  // Read before the latest purge of one of its tags: it may predate a write, never serve it.
+  const usable = stored !== undefined && readAt > purged;
+  const age = s.now() - storedAt;
+  // A client's own `Cache-Control` (no-cache, max-age=0) is not obeyed, as Cloudflare's CDN
+  // does not by default: fetch() adds `no-cache` to every request with If-None-Match, and
+  // honouring it would let any client turn every read into a D1 query. The stored copy is
+  // never older than the TTL, and never older than the last write in this location.
+  if (usable && age < s.ttlMs) {
+    const ttl = Math.max(0, Math.floor((s.ttlMs - age) / 1000));
+    return { ...miss, status: "", hit: answer(stored, request, status(`hit; ttl=${ttl}`), age), key };
+  }
+  const keep = usable && age < s.keptSeconds * 1000;
+  if (stored && !keep) void stored.body?.cancel();
+  return { ...miss, status: status(stored && usable ? "fwd=stale" : "fwd=miss"), key, stale: keep ? { response: stored, storedAt } : null };
+}
+
+async function store(s: Settings, found: Lookup, response: Response): Promise<Response> {
+  const { key } = found;
+  // A stale copy kept for a D1 failure is not needed once D1 answered.
+  void found.stale?.response.body?.cancel();
+  const clientCacheControl = response.headers.get("cache-control") ?? "";
+  // Only a 200 is shared (a published post, the public list): a 404, an error or a 304
+  // never is, nor anything marked `private` (a draft: the route keyed an anonymous read,
+  // and only its author can see it, but the representation says what it is).
+  const storable = key !== null && response.status === 200 && !/(?:^|,)\s*private\s*(?:,|$)/i.test(clientCacheControl);
+  if (!storable) {
+    setStatus(response, found.status);
+    return response;
+  }
+  const body = await response.arrayBuffer();
+  const headers = new Headers();
+  for (const name of SHARED_HEADERS) {
+    const value = response.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  headers.set("cache-control", `public, max-age=${s.keptSeconds}`);
+  headers.set(CLIENT_CACHE_CONTROL, clientCacheControl);
+  headers.set(STORED_AT, String(s.now()));
+  headers.set(READ_AT, String(found.readStartedAt));
+  // What Cloudflare's purge-by-tag API matches in every other location.
+  headers.set("cache-tag", key.tags.join(","));
+  let stored = true;
+  try {
+    // Awaited: "stored" in Cache-Status is true when the answer leaves, and the next
+    // reader in this location is a hit.
+    await s.cache().put(key.url, new Response(body, { status: 200, headers }));
+  } catch (err) {
+    stored = false;
+    s.log.warn("edge cache store failed", { key: key.url, error: err instanceof Error ? err.message : String(err) });
+  }
+  const out = new Response(body, response);
+  setStatus(out, `${found.status}${stored ? "; stored" : ""}`);
+  return out;
+}
+
+function stale(s: Settings, found: Lookup, err: unknown): Response | null {
+  const copy = found.stale;
+  if (!copy || err instanceof HttpError || !isStorageUnavailable(err)) return null;
+  s.log.warn("D1 unavailable; serving a stale edge-cache copy", { key: found.key?.url });
+  return answer(copy.response, found.request, status("hit; detail=stale"), s.now() - copy.storedAt);
+}
+
+async function purge(s: Settings, { origin, tags, waitUntil, log: requestLog }: Parameters<EdgeCache["purge"]>[0]): Promise<void> {
+  const at = s.now();
+  const marker = () => new Response(null, { headers: { "cache-control": `public, max-age=${s.keptSeconds}`, [STORED_AT]: String(at) } });
+  try {
+    await Promise.all(tags.map((tag) => s.cache().put(markerUrl(origin, tag), marker())));
+  } catch (err) {
+    (requestLog ?? s.log).error("edge cache purge failed in this location", {
+      tags,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+  if (s.globalPurge) waitUntil(purgeEverywhere({ ...s.globalPurge, tags, log: requestLog ?? s.log }));
 }
 
 function setStatus(response: Response, value: string) {
