@@ -32,6 +32,8 @@ export function uploadClient({ base, authorization }: UploadClientOptions) {
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
   const multipartQuery = ({ key, uploadId }: MultipartRef) => `/api/uploads/multipart?${new URLSearchParams({ key, uploadId })}`;
+  // Only the two fields: a caller may hold the whole created upload, and the API refuses unknown fields.
+  const ref = ({ key, uploadId }: MultipartRef) => ({ key, uploadId });
   return {
     /** POST /api/uploads: a presigned PUT. */
     presign: (file: FileDeclaration) => send("POST", "/api/uploads", file),
@@ -43,14 +45,15 @@ export function uploadClient({ base, authorization }: UploadClientOptions) {
     /** POST /api/uploads/multipart. */
     createMultipart: (file: FileDeclaration) => send("POST", "/api/uploads/multipart", file),
     /** POST /api/uploads/multipart/parts. */
-    signParts: (ref: MultipartRef, partNumbers: readonly number[]) => send("POST", "/api/uploads/multipart/parts", { ...ref, partNumbers }),
+    signParts: (upload: MultipartRef, partNumbers: readonly number[]) =>
+      send("POST", "/api/uploads/multipart/parts", { ...ref(upload), partNumbers }),
     /** GET /api/uploads/multipart: the parts the store has. */
-    listParts: (ref: MultipartRef) => send("GET", multipartQuery(ref)),
+    listParts: (upload: MultipartRef) => send("GET", multipartQuery(upload)),
     /** POST /api/uploads/multipart/complete. */
-    completeMultipart: (ref: MultipartRef, parts: readonly { partNumber: number; etag: string }[]) =>
-      send("POST", "/api/uploads/multipart/complete", { ...ref, parts }),
+    completeMultipart: (upload: MultipartRef, parts: readonly { partNumber: number; etag: string }[]) =>
+      send("POST", "/api/uploads/multipart/complete", { ...ref(upload), parts }),
     /** DELETE /api/uploads/multipart. */
-    abortMultipart: (ref: MultipartRef) => send("DELETE", multipartQuery(ref)),
+    abortMultipart: (upload: MultipartRef) => send("DELETE", multipartQuery(upload)),
   };
 }
 
