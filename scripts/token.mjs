@@ -16,7 +16,7 @@ or, without one, with this checkout's generated development secret (.wrangler/de
   --expires <duration>  lifetime, e.g. 30m, 2h, 7d; default 12h
 
 Example:
-  curl -H "Authorization: Bearer $(npm run -s token -- alice)" http://localhost:\${PORT:-8787}/api/posts?drafts=1`;
+  curl -H "Authorization: Bearer $(npm run -s token -- alice)" http://localhost:\${PORT:-8787}/api/posts?drafts=true`;
 
 let parsed;
 try {
