@@ -3,6 +3,7 @@
  * the zod schemas that validate requests): one source of truth.
  */
 import * as z from "zod";
+import { TITLES } from "../http/problem";
 import { PROBLEM_TYPES, problemType, type ProblemSlug } from "../http/problem-types";
 import { chatOperations } from "../chat/openapi";
 import { postOperations } from "../posts/openapi";
@@ -148,6 +149,22 @@ function rateLimited(policies: ReturnType<typeof rateLimitPolicies>) {
   };
 }
 
+/**
+ * What a client really gets with each status (without one, Swagger UI invents "additionalProp1"
+ * fields): the first problem type of that status, with a field error for a 400.
+ */
+function problemExample(status: number) {
+  const [slug, { summary }] = Object.entries(PROBLEM_TYPES).find(([, t]) => t.status === status)!;
+  return {
+    type: problemType(slug as ProblemSlug),
+    title: TITLES[status] ?? "Error",
+    status,
+    detail: status === 400 ? "The request body is invalid; see errors." : summary,
+    ...(status === 400 && { errors: { title: ["Must be 1-200 characters."] } }),
+    requestId: "0f6c2a9e-1d7b-4c3a-9e57-2b8f1a4d6c10",
+  };
+}
+
 export function buildDocument(ops: readonly Operation[] = operations) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of ops) (paths[op.path] ??= {})[op.method] = operationObject(op);
@@ -193,7 +210,12 @@ export function buildDocument(ops: readonly Operation[] = operations) {
       responses: Object.fromEntries(
         Object.entries(PROBLEM_TITLES).map(([status, description]) => [
           `Problem${status}`,
-          { description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
+          {
+            description,
+            content: {
+              "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" }, example: problemExample(Number(status)) },
+            },
+          },
         ]),
       ),
     },

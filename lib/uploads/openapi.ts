@@ -13,6 +13,7 @@ import {
   presignedUpload,
   signedParts,
   signPartsInput,
+  uploadLimitsSchema,
 } from "./schemas";
 
 // The document is rendered at build time, with no deployment's vars: it shows the defaults.
@@ -28,6 +29,15 @@ const devS3 =
   "It recomputes the SigV4 query signature over the canonical request S3 uses and checks access key, scope and expiry: any mismatch is a 403.";
 
 export const uploadOperations: Operation[] = [
+  {
+    method: "get",
+    path: "/api/uploads/limits",
+    summary: "What this deployment accepts: content types and maximum sizes",
+    description: "Read before sending anything (the uploads page shows it up front); the values are this deployment's, not the defaults.",
+    tags: ["uploads"],
+    auth: "none",
+    responses: { 200: { description: "The upload limits", schema: uploadLimitsSchema } },
+  },
   {
     method: "post",
     path: "/api/uploads",
