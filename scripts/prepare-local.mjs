@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stampFile } from "./build-stamp.mjs";
+import { localSecretArgs } from "./dev-secrets.mjs";
 import { bin, root, run } from "./toolchain.mjs";
 
 /** Which build the local incremental cache was filled from (inside the state it describes). */
@@ -92,4 +93,20 @@ export async function prepareLocal() {
   await buildIfNeeded();
   await migrateLocal();
   await populateCacheIfNeeded();
+}
+
+/** `wrangler dev` serving the built Worker locally, as `npm start` and `npm run dev` run it. */
+export function wranglerDevArgs(port, extra = []) {
+  return [
+    "dev",
+    "--port",
+    port,
+    // Local development mode: dev S3 endpoint, dev token (see README), signing with this
+    // checkout's random secrets (scripts/dev-secrets.mjs) where .dev.vars sets none.
+    "--var",
+    "ENVIRONMENT:development",
+    ...localSecretArgs(root),
+    "--show-interactive-dev-session=false",
+    ...extra,
+  ];
 }
