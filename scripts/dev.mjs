@@ -5,7 +5,7 @@
 // state; this script re-runs the OpenNext build when anything the build stamp covers changes
 // (app/, lib/, worker/, public/, drizzle/, config files), so pages and Next-only routes follow too.
 import { spawn } from "node:child_process";
-import { watch } from "node:fs";
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SOURCES } from "./build-stamp.mjs";
 import { buildIfNeeded, migrateLocal, populateCacheIfNeeded, prepareLocal, wranglerDevArgs } from "./prepare-local.mjs";
@@ -13,8 +13,23 @@ import { bin, root } from "./toolchain.mjs";
 
 let building = false;
 
+// The OpenNext build empties .open-next/assets before writing it again, so wrangler serves the
+// pages from a copy that is swapped in only after a successful build: they never 404 mid-build.
+const ASSETS = join(".wrangler", "dev-assets");
+function copyAssets() {
+  const [dir, next, old] = [ASSETS, `${ASSETS}.next`, `${ASSETS}.old`].map((p) => join(root, p));
+  rmSync(next, { recursive: true, force: true });
+  cpSync(join(root, ".open-next", "assets"), next, { recursive: true });
+  // Two renames: the directory is missing for microseconds, not for a whole delete.
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(next, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
 await prepareLocal();
-const server = spawn(bin("wrangler"), wranglerDevArgs(process.env.PORT || "8787", process.argv.slice(2)), {
+copyAssets();
+const server = spawn(bin("wrangler"), wranglerDevArgs(process.env.PORT || "8787", ["--assets", ASSETS, ...process.argv.slice(2)]), {
   cwd: root,
   stdio: ["inherit", "pipe", "pipe"],
 });
@@ -54,6 +69,7 @@ async function rebuild() {
     await buildIfNeeded();
     await migrateLocal();
     await populateCacheIfNeeded();
+    copyAssets();
     console.log(`[dev] rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s; wrangler reloads the Worker.`);
   } catch (err) {
     console.error(`[dev] build failed (the server keeps the last good build): ${err.message}`);
@@ -66,17 +82,31 @@ async function rebuild() {
   }
 }
 
+// Polls the sources' modification times once a second rather than using fs.watch: editors and
+// git save by replacing files, and Node's recursive watcher on Linux loses a file once it has been
+// replaced (an edit was seen, the next one not). A stat of the ~150 source files costs nothing.
 // The build writes worker/routes.generated.ts itself: that alone never calls for another build.
-const ignored = (file) => file === null || file.endsWith("routes.generated.ts");
-for (const source of SOURCES) {
-  try {
-    watch(join(root, source), { recursive: true }, (_event, file) => {
-      if (ignored(file)) return;
-      clearTimeout(timer);
-      timer = setTimeout(rebuild, 300);
-    });
-  } catch {
-    // a source that does not exist in this checkout (nothing to watch)
-  }
+function snapshot() {
+  const seen = [];
+  const walk = (path) => {
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      return; // a source that does not exist in this checkout
+    }
+    if (stat.isDirectory()) for (const name of readdirSync(path).sort()) walk(join(path, name));
+    else if (!path.endsWith("routes.generated.ts")) seen.push(`${path}:${stat.mtimeMs}:${stat.size}`);
+  };
+  for (const source of SOURCES) walk(join(root, source));
+  return seen.join("\n");
 }
+let last = snapshot();
+setInterval(() => {
+  const now = snapshot();
+  if (now === last) return;
+  last = now;
+  clearTimeout(timer);
+  timer = setTimeout(rebuild, 300);
+}, 1000);
 console.log("[dev] watching the Worker's sources; an edit rebuilds and reloads it.");
