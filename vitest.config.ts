@@ -33,6 +33,11 @@ export default defineConfig(async () => {
           test: { name: "unit", include: ["test/unit/**/*.test.ts"], setupFiles: ["test/unit/setup.ts"] },
         },
         {
+          // The npm scripts' own logic, in Node (no Worker needed).
+          resolve: { alias },
+          test: { name: "scripts", include: ["test/scripts/**/*.test.ts"] },
+        },
+        {
           // The built Worker (dist/) over HTTP, in workerd via wrangler's test harness.
           resolve: { alias },
           test: {

@@ -203,8 +203,8 @@ export const medianOfRuns = (rs) => ({
  * Every `/api` request is `run_worker_first`, so on Cloudflare it goes straight to the Worker;
  * the static-assets router in front of a Worker with assets runs on Cloudflare's side and is
  * not the Worker's CPU. Locally wrangler emulates that router as one more isolate in the same
- * workerd process as the Worker, and every request pays its hop (the README's Performance
- * section has its cost), which Hono, having no assets, never does.
+ * workerd process as the Worker, and every request pays its hop (docs/performance.md
+ * has its cost), which Hono, having no assets, never does.
  * Same Worker bundle, same bindings but `ASSETS`, which no `/api` route uses. The
  * `rate-limits` scenario also runs the shipped wrangler.toml (`withAssetsRouter`) to show the
  * hop; the `upload-browser` scenario needs the demo page, so it runs that too.

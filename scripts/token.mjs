@@ -3,9 +3,7 @@
 // with what `npm start`'s Worker accepts: AUTH_SECRET from .dev.vars, else this checkout's
 // generated DEV_SECRET (scripts/dev-secrets.mjs).
 import { parseArgs } from "node:util";
-import { mintToken } from "../lib/auth/mint.ts";
-import { devVars, localAuthSecret } from "./dev-secrets.mjs";
-import { root } from "./toolchain.mjs";
+import { localToken } from "./local-server.mjs";
 
 const USAGE = `Usage: npm run token -- <sub> [--expires <duration>]
 
@@ -16,7 +14,7 @@ or, without one, with this checkout's generated development secret (.wrangler/de
   --expires <duration>  lifetime, e.g. 30m, 2h, 7d; default 12h
 
 Example:
-  curl -H "Authorization: Bearer $(npm run -s token -- alice)" http://localhost:\${PORT:-8787}/api/posts?drafts=1`;
+  curl -H "Authorization: Bearer $(npm run -s token -- alice)" http://localhost:\${PORT:-8787}/api/posts?drafts=true`;
 
 let parsed;
 try {
@@ -39,8 +37,4 @@ if (sub.length < 1 || sub.length > 128 || parsed.positionals.length > 1) {
   console.error(`Give one user id of 1-128 characters.\n\n${USAGE}`);
   process.exit(2);
 }
-
-// A .dev.vars that pins the issuer / audience makes the Worker require them: match it.
-const vars = devVars(root);
-const jwt = await mintToken({ secret: localAuthSecret(root), sub, expires, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE });
-console.log(jwt);
+console.log(await localToken(sub, expires));

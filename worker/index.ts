@@ -4,7 +4,7 @@
  * `/api/*` requests go straight to their `route.ts` module (the lean path): the same handler
  * code Next.js runs, without booting NextServer, its router and its response pipeline on every
  * request. That is what brings a route to within reach of plain Hono on requests/s, CPU per
- * request and the first request after a cold start (see the README's performance section).
+ * request and the first request after a cold start (see docs/performance.md).
  * Everything else — pages, assets, and API routes that use Next's caching (revalidate /
  * static, answered through the same request pipeline around Next's cached copy) — goes to
  * OpenNext's generated worker. Set the var ROUTEFLARE_LEAN_PATH to "false" to send everything

@@ -9,15 +9,16 @@ import * as r5 from "../app/api/posts/[id]/route";
 import * as r6 from "../app/api/posts/route";
 import * as r7 from "../app/api/uploads/[...key]/route";
 import * as r8 from "../app/api/uploads/complete/route";
-import * as r9 from "../app/api/uploads/multipart/complete/route";
-import * as r10 from "../app/api/uploads/multipart/parts/route";
-import * as r11 from "../app/api/uploads/multipart/route";
-import * as r12 from "../app/api/uploads/route";
-import * as r13 from "../app/api/webhooks/github/route";
-import * as r14 from "../app/api/webhooks/standard/route";
-import * as r15 from "../app/api/webhooks/stripe/route";
-import * as r16 from "../app/api/openapi.json/route";
-import * as r17 from "../app/api/stats/route";
+import * as r9 from "../app/api/uploads/limits/route";
+import * as r10 from "../app/api/uploads/multipart/complete/route";
+import * as r11 from "../app/api/uploads/multipart/parts/route";
+import * as r12 from "../app/api/uploads/multipart/route";
+import * as r13 from "../app/api/uploads/route";
+import * as r14 from "../app/api/webhooks/github/route";
+import * as r15 from "../app/api/webhooks/standard/route";
+import * as r16 from "../app/api/webhooks/stripe/route";
+import * as r17 from "../app/api/openapi.json/route";
+import * as r18 from "../app/api/stats/route";
 
 /** Routes the Worker serves directly from their route module. */
 export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] = [
@@ -30,19 +31,20 @@ export const leanRoutes: readonly { pattern: string; module: ApiRouteModule }[] 
   { pattern: "/api/posts", module: r6 },
   { pattern: "/api/uploads/[...key]", module: r7 },
   { pattern: "/api/uploads/complete", module: r8 },
-  { pattern: "/api/uploads/multipart/complete", module: r9 },
-  { pattern: "/api/uploads/multipart/parts", module: r10 },
-  { pattern: "/api/uploads/multipart", module: r11 },
-  { pattern: "/api/uploads", module: r12 },
-  { pattern: "/api/webhooks/github", module: r13 },
-  { pattern: "/api/webhooks/standard", module: r14 },
-  { pattern: "/api/webhooks/stripe", module: r15 },
+  { pattern: "/api/uploads/limits", module: r9 },
+  { pattern: "/api/uploads/multipart/complete", module: r10 },
+  { pattern: "/api/uploads/multipart/parts", module: r11 },
+  { pattern: "/api/uploads/multipart", module: r12 },
+  { pattern: "/api/uploads", module: r13 },
+  { pattern: "/api/webhooks/github", module: r14 },
+  { pattern: "/api/webhooks/standard", module: r15 },
+  { pattern: "/api/webhooks/stripe", module: r16 },
 ];
 
 /** Routes that use Next's caching (revalidate / static): their GET is Next's, behind the Worker's front. */
 export const cachedRoutes: readonly { pattern: string; module: object }[] = [
-  { pattern: "/api/openapi.json", module: r16 },
-  { pattern: "/api/stats", module: r17 },
+  { pattern: "/api/openapi.json", module: r17 },
+  { pattern: "/api/stats", module: r18 },
 ];
 
 /** Patterns of the cached routes, for the router. */

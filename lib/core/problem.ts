@@ -18,7 +18,8 @@ export interface ProblemInit {
   cause?: unknown;
 }
 
-const TITLES: Record<number, string> = {
+/** The `title` of each status (what the API sends unless a problem sets its own). */
+export const TITLES: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",

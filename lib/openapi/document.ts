@@ -6,6 +6,7 @@
  */
 import * as z from "zod";
 import { resolveConfig, type Env } from "../config";
+import { TITLES } from "../core/problem";
 import { PROBLEM_TYPES, problemType, type ProblemSlug } from "../core/problem-types";
 import { TAGS, type Declaration, type HttpMethod, type Operation } from "../http/declaration";
 import { policyHeader } from "../http/rate-limit-policies";
@@ -191,6 +192,22 @@ function rateLimited(policies: ReturnType<typeof rateLimitPolicies>) {
   };
 }
 
+/**
+ * What a client really gets with each status (without one, Swagger UI invents "additionalProp1"
+ * fields): the first problem type of that status, with a field error for a 400.
+ */
+function problemExample(status: number) {
+  const [slug, { summary }] = Object.entries(PROBLEM_TYPES).find(([, t]) => t.status === status)!;
+  return {
+    type: problemType(slug as ProblemSlug),
+    title: TITLES[status] ?? "Error",
+    status,
+    detail: status === 400 ? "The request body is invalid; see errors." : summary,
+    ...(status === 400 && { errors: { title: ["Must be 1-200 characters."] } }),
+    requestId: "0f6c2a9e-1d7b-4c3a-9e57-2b8f1a4d6c10",
+  };
+}
+
 const TAG_ORDER = Object.keys(TAGS);
 const METHOD_ORDER: HttpMethod[] = ["get", "post", "put", "patch", "delete"];
 
@@ -245,7 +262,12 @@ export function buildDocument(routes: readonly ServedRoute[]) {
       responses: Object.fromEntries(
         Object.entries(PROBLEM_TITLES).map(([status, description]) => [
           `Problem${status}`,
-          { description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
+          {
+            description,
+            content: {
+              "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" }, example: problemExample(Number(status)) },
+            },
+          },
         ]),
       ),
     },

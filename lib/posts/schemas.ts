@@ -61,23 +61,37 @@ export const listPostsQuery = z
 
 export type ListPostsQuery = z.output<typeof listPostsQuery>;
 
-export const post = z.object({
-  id: z.string().describe("Opaque, time-sortable id"),
-  title: z.string(),
-  content: z.string(),
-  published: z.boolean(),
-  authorId: z.string(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
+const examplePost = {
+  id: "01M975BZJYQ1VAQXS9FT5F9GJ4",
+  title: "Hello from the edge",
+  content: "Routeflare serves this post from D1, through a Next.js Route Handler on a Worker.",
+  published: true,
+  authorId: "alice",
+  createdAt: "2026-11-24T09:30:00.000Z",
+  updatedAt: "2026-11-24T09:30:00.000Z",
+};
+
+export const post = z
+  .object({
+    id: z.string().describe("Opaque, time-sortable id"),
+    title: z.string(),
+    content: z.string(),
+    published: z.boolean(),
+    authorId: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ examples: [examplePost] });
 export type Post = z.output<typeof post>;
 
-export const postList = z.object({
-  posts: z.array(post),
-  limit: z.number().int(),
-  nextCursor: z.string().nullable(),
-  page: z.number().int().optional(),
-});
+export const postList = z
+  .object({
+    posts: z.array(post),
+    limit: z.number().int(),
+    nextCursor: z.string().nullable(),
+    page: z.number().int().optional(),
+  })
+  .meta({ examples: [{ posts: [examplePost], limit: 20, nextCursor: "djEuMDFKRDhYM000UTVSNlM3VDhWOVcwWFlaQUI.k3Jz0c2W" }] });
 
 /** `Idempotency-Key` header: 1-255 visible ASCII characters. */
 export const idempotencyKey = z

@@ -12,6 +12,7 @@ import {
   presignedUpload,
   signedParts,
   signPartsInput,
+  uploadLimitsSchema,
 } from "./schemas";
 
 /** What every call on a multipart upload can be refused for, beyond its fields. */
@@ -116,4 +117,12 @@ export const abortMultipartUpload = {
   query: multipartQuery,
   responses: { 204: { description: "Aborted" } },
   problems: [403, 404, 409, 503],
+} satisfies Declaration;
+
+export const uploadLimits = {
+  summary: "What this deployment accepts: content types and maximum sizes",
+  description: "Read before sending anything (the uploads page shows it up front); the values are this deployment's, not the defaults.",
+  tags: ["uploads"],
+  auth: "none",
+  responses: { 200: { description: "The upload limits", schema: uploadLimitsSchema } },
 } satisfies Declaration;

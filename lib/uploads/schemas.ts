@@ -51,6 +51,22 @@ export const presignedUpload = z.object({
 export const completedUpload = z.object({ key: z.string(), size: z.number().int(), contentType: z.string(), etag: z.string() });
 
 /** `GET /api/uploads/<key>` with `Accept: application/json`: the presigned GET instead of a redirect to it. */
+export const uploadLimitsSchema = z
+  .object({
+    allowedTypes: z.array(z.string()).describe("Content types an upload may declare (UPLOAD_ALLOWED_TYPES)"),
+    maxBytes: z.number().int().describe("Largest single-PUT upload, in bytes (UPLOAD_MAX_BYTES)"),
+    multipartMaxBytes: z.number().int().describe("Largest multipart upload, in bytes (UPLOAD_MULTIPART_MAX_BYTES)"),
+  })
+  .meta({
+    examples: [
+      {
+        allowedTypes: ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"],
+        maxBytes: 104857600,
+        multipartMaxBytes: 5368709120,
+      },
+    ],
+  });
+
 export const downloadLinkSchema = z.object({
   url: z.string().describe("Presigned GET URL of the object, served as an attachment"),
   expiresAt: z.string().describe("When the URL stops working (ISO 8601, 5 minutes after signing)"),

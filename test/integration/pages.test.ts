@@ -17,7 +17,20 @@ function directives(csp: string): Map<string, string[]> {
 }
 
 describe("demo pages and their files", () => {
-  for (const path of ["/", "/chat", "/uploads", "/docs", "/demo.js", "/chat.js", "/uploads.js", "/docs.js", "/demo.css"]) {
+  for (const path of [
+    "/",
+    "/chat",
+    "/uploads",
+    "/docs",
+    "/demo.js",
+    "/chat.js",
+    "/uploads.js",
+    "/upload-transfer.js",
+    "/upload-row.js",
+    "/docs.js",
+    "/demo.css",
+    "/favicon.svg",
+  ]) {
     it(`${path}: CSP with frame-ancestors, X-Frame-Options, Referrer-Policy, nosniff`, async () => {
       const res = await w.fetch(path);
       expect(res.status).toBe(200);

@@ -20,6 +20,13 @@ const MiB = 1024 * 1024;
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const partOf = (url: string) => Number(new URL(url).searchParams.get("partNumber"));
 
+/** The finished row's upload: its key (on the row) and what the store holds under it. */
+async function uploaded(page: Page) {
+  const key = (await page.getAttribute(".upload-row", "data-key"))!;
+  const head = await (await w.env()).BUCKET.head(key);
+  return { key, size: head!.size, contentType: head!.httpMetadata?.contentType };
+}
+
 describe("uploads demo page: multipart (Chromium)", () => {
   it("uploads 64 MiB in parallel parts, survives a reload mid-way without re-sending finished parts", { timeout: 240_000 }, async () => {
     const content = randomBytes(64 * MiB);
@@ -58,13 +65,15 @@ describe("uploads demo page: multipart (Chromium)", () => {
     // Mid-way: some parts finished, progress shown, not done yet.
     const seenProgress: number[] = [];
     while (finished.size < 5) {
-      seenProgress.push(Number(await page.getAttribute("#progress", "value")));
+      seenProgress.push(Number(await page.getAttribute(".upload-row progress", "value")));
       await page.waitForTimeout(50);
     }
-    const progressMidway = Number(await page.getAttribute("#progress", "value"));
+    // Progress never goes backwards (a part resent after a failure does not pull the bar back).
+    expect(seenProgress).toEqual([...seenProgress].sort((a, b) => a - b));
+    const progressMidway = Number(await page.getAttribute(".upload-row progress", "value"));
     expect(progressMidway).toBeGreaterThan(0);
     expect(progressMidway).toBeLessThan(100);
-    expect(await page.textContent("#parts")).toMatch(/^\d+\/13 parts$/);
+    expect(await page.textContent(".upload-row .parts")).toMatch(/^\d+\/13 parts$/);
     expect(maxInFlight).toBeGreaterThan(1);
     const beforeReload = new Set(finished);
 
@@ -77,17 +86,24 @@ describe("uploads demo page: multipart (Chromium)", () => {
       if (r.method() === "PUT" && r.url().includes("partNumber=")) resent.push(partOf(r.url()));
     });
     await page.setInputFiles("#file", file);
+    expect(await page.textContent(".upload-row .state")).toBe("queued (resumes where it stopped)");
+    expect(await page.getAttribute(".upload-row progress", "value")).toBe("0");
     await page.click("#upload");
-    await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 180_000 });
-    expect(await page.textContent("#status")).toBe("done");
-    expect(await page.getAttribute("#progress", "value")).toBe("100");
+    // The bar starts from the parts the store already has: above 0, never at 100 %.
+    await page.waitForFunction(() => Number(document.querySelector(".upload-row progress")!.getAttribute("value")) > 0);
+    expect(Number(await page.getAttribute(".upload-row progress", "value"))).toBeLessThan(100);
+    await page.waitForFunction(() => /^(done|error)/.test(document.querySelector(".upload-row .state")!.textContent!), null, {
+      timeout: 180_000,
+    });
+    expect(await page.textContent(".upload-row .state")).toBe("done");
+    expect(await page.getAttribute(".upload-row progress", "value")).toBe("100");
 
     // No finished part was sent again; together the two sessions sent all 13.
     expect(resent.filter((n) => beforeReload.has(n))).toEqual([]);
     expect(resent.length).toBeLessThan(13);
     expect(new Set([...beforeReload, ...unsure, ...resent]).size).toBe(13);
 
-    const result = JSON.parse((await page.textContent("#result"))!) as { key: string; size: number; contentType: string };
+    const result = await uploaded(page);
     expect(result).toMatchObject({ size: content.length, contentType: "application/pdf" });
     const bearerToken = await page.evaluate(() => localStorage.getItem("routeflare.token"));
     const redirect = await w.fetch(`/api/uploads/${result.key}`, {
@@ -97,7 +113,7 @@ describe("uploads demo page: multipart (Chromium)", () => {
     expect(redirect.status).toBe(302);
     const downloaded = new Uint8Array(await (await fetch(redirect.headers.get("location")!)).arrayBuffer());
     expect(sha256(downloaded)).toBe(sha256(content));
-    await page.waitForSelector("#download-link");
+    await page.waitForSelector(".upload-row .download-link");
     await page.screenshot({ path: `${ARTIFACTS}/uploads-multipart.png`, fullPage: true });
   });
 });
@@ -131,16 +147,18 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
     });
     await page.click("#upload");
     await expect.poll(() => finished.length, { timeout: 60_000 }).toBeGreaterThan(0);
-    await page.click("#pause");
-    expect(await page.textContent("#status")).toBe("paused");
+    await page.click(".upload-row .pause");
+    expect(await page.textContent(".upload-row .state")).toBe("paused");
     const atPause = requested;
     await page.waitForTimeout(1500);
     expect(requested).toBe(atPause);
-    expect(await page.isEnabled("#resume")).toBe(true);
-    await page.click("#resume");
-    await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 90_000 });
-    expect(await page.textContent("#status")).toBe("done");
-    expect(await page.textContent("#parts")).toBe("6/6 parts");
+    expect(await page.isVisible(".upload-row .resume")).toBe(true);
+    await page.click(".upload-row .resume");
+    await page.waitForFunction(() => /^(done|error)/.test(document.querySelector(".upload-row .state")!.textContent!), null, {
+      timeout: 90_000,
+    });
+    expect(await page.textContent(".upload-row .state")).toBe("done");
+    expect(await page.textContent(".upload-row .parts")).toBe("6/6 parts");
     const row = await (
       await w.env()
     ).DB.prepare("SELECT size, completed_at FROM uploads").first<{ size: number; completed_at: number | null }>();
@@ -180,9 +198,11 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
       await page.reload();
       await page.setInputFiles("#file", file);
       await page.click("#upload");
-      await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 90_000 });
-      expect(await page.textContent("#status")).toBe("done");
-      expect(await page.textContent("#parts")).toBe("6/6 parts");
+      await page.waitForFunction(() => /^(done|error)/.test(document.querySelector(".upload-row .state")!.textContent!), null, {
+        timeout: 90_000,
+      });
+      expect(await page.textContent(".upload-row .state")).toBe("done");
+      expect(await page.textContent(".upload-row .parts")).toBe("6/6 parts");
       // Each dropped part was sent once more per drop, every other part once.
       expect(Object.fromEntries(attempts)).toEqual({ 1: 1, 2: 3, 3: 1, 4: 1, 5: 2, 6: 1 });
       // …after a pause that doubles: at least 0.5 s before the first retry, 1 s before the second.
@@ -190,7 +210,7 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
       expect(b! - a!).toBeGreaterThanOrEqual(450);
       expect(c! - b!).toBeGreaterThanOrEqual(950);
 
-      const result = JSON.parse((await page.textContent("#result"))!) as { key: string; size: number };
+      const result = await uploaded(page);
       expect(result.size).toBe(content.length);
       const redirect = await w.fetch(`/api/uploads/${result.key}`, {
         headers: { authorization: `Bearer ${await token("demo-user")}` },
@@ -211,8 +231,10 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
       (route) => (route.request().method() === "PUT" ? (tries++, route.abort("connectionreset")) : route.continue()),
     );
     await page.click("#upload");
-    await page.waitForFunction(() => /^(done|error)/.test(document.getElementById("status")!.textContent!), null, { timeout: 90_000 });
-    expect(await page.textContent("#status")).toBe("error: network error");
+    await page.waitForFunction(() => /^(done|error)/.test(document.querySelector(".upload-row .state")!.textContent!), null, {
+      timeout: 90_000,
+    });
+    expect(await page.textContent(".upload-row .state")).toBe("error: network error");
     expect(tries).toBe(6); // the first attempt and 5 retries…
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(15_000); // …0.5 + 1 + 2 + 4 + 8 s apart
     const row = await (await w.env()).DB.prepare("SELECT completed_at FROM uploads").first<{ completed_at: number | null }>();
@@ -225,8 +247,8 @@ describe("uploads demo page: pause, resume and cancel (Chromium)", () => {
     partPuts(page, finished);
     await page.click("#upload");
     await expect.poll(() => finished.length, { timeout: 60_000 }).toBeGreaterThan(0);
-    await page.click("#cancel");
-    await page.waitForFunction(() => document.getElementById("status")!.textContent === "cancelled");
+    await page.click(".upload-row .cancel");
+    await page.waitForFunction(() => document.querySelector(".upload-row .state")!.textContent === "cancelled");
     await expect.poll(() => countRows(w, "uploads")).toBe(0);
     await expect.poll(async () => (await (await w.env()).BUCKET.list()).objects.map((o) => o.key)).toEqual([]);
   });

@@ -1,0 +1,61 @@
+/**
+ * The README cannot drift from the code: its five-minute tour runs here, block as written, with
+ * bash against the built Worker holding this checkout's development secrets (as `npm start`
+ * does), and every `npm run <script>` it mentions exists.
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { localSecrets } from "../../scripts/dev-secrets.mjs";
+import { useWorker } from "./harness";
+import { count } from "./webhooks-fixtures";
+
+const root = join(import.meta.dirname, "..", "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const run = promisify(execFile);
+const w = useWorker({ devSecret: true, vars: () => localSecrets(root) });
+
+/** The fenced sh block right after the `<!-- tour: … -->` marker. */
+function tour(): string {
+  const block = /<!-- tour:[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error("README.md has no tour block");
+  return block;
+}
+
+describe("README", () => {
+  it("the five-minute tour runs as written and does what its comments say", { timeout: 120_000 }, async () => {
+    const env = { ...process.env, PORT: w.url().port };
+    const { stdout, stderr } = await run("bash", ["-e", "-o", "pipefail", "-c", tour()], { cwd: root, env });
+    expect(stderr).not.toMatch(/error/i);
+    // seed: five posts and a token for each user
+    expect(stdout).toMatch(/^export ALICE_TOKEN=/m);
+    // the posts listing, alice's draft, her new post, and the refusal naming the field
+    expect(stdout).toContain('"title":"Draft: rate limits"');
+    expect(stdout).toContain('"title":"Hello"');
+    expect(stdout).toContain('"title":["Must be 1-200 characters."]');
+    // the signed deliveries and the maintenance run
+    expect(stdout).toContain("POST /api/webhooks/stripe → 200");
+    expect(stdout).toContain("POST /api/webhooks/github → 200");
+    expect(stdout).toContain('scheduled "17 3 * * *": ok');
+    expect(await count(w, "posts")).toBe(6);
+    expect(await count(w, "orders")).toBe(1);
+  });
+
+  it("every npm script it mentions exists, and the --help it points to works", async () => {
+    const scripts = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: object }).scripts);
+    const mentioned = new Set([...readme.matchAll(/npm (?:run(?: -s)?) ([a-z:]+)/g)].map((m) => m[1]!));
+    expect([...mentioned].filter((name) => !scripts.includes(name))).toEqual([]);
+    expect(mentioned).toContain("dev");
+    for (const script of ["token", "webhook"]) {
+      const { stdout } = await run(process.execPath, [join(root, "scripts", `${script}.mjs`), "--help"], { cwd: root });
+      expect(stdout).toMatch(new RegExp(`^Usage: npm run ${script} -- `));
+    }
+  });
+
+  it("a restart with no source change does not rebuild (npm start's first step)", async () => {
+    const { stdout } = await run(process.execPath, [join(root, "scripts", "build-worker.mjs"), "--if-needed"], { cwd: root });
+    expect(stdout).toContain("no rebuild");
+  });
+});
