@@ -76,7 +76,7 @@ export class UploadRow {
   state(text, { controls = [], error = false } = {}) {
     this.cells.state.textContent = text;
     this.cells.state.classList.toggle("error", error);
-    this.tr.dataset.state = text.split(":")[0];
+    this.tr.dataset.state = /^\w+/.exec(text)[0]; // "refused", "queued", "retrying", …
     for (const [name, b] of Object.entries({ pause: this.pauseButton, resume: this.resumeButton, cancel: this.cancelButton }))
       b.hidden = !controls.includes(name);
     if (text === "done" || text === "paused" || text === "cancelled" || error) {
@@ -87,7 +87,9 @@ export class UploadRow {
 
   /** A refusal in words: the server's reasons field by field, under the row's state. */
   refused(err) {
-    this.state(`refused: ${err.message}`, { error: true });
+    // With field errors, the list below says it all (the detail only points at it: "see errors").
+    const fields = Object.keys(err.errors ?? {}).length > 0;
+    this.state(fields ? "refused by the server:" : `refused: ${err.message}`, { error: true });
     const list = document.createElement("ul");
     list.className = "field-errors";
     for (const [field, messages] of Object.entries(err.errors ?? {}))
