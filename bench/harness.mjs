@@ -261,12 +261,14 @@ export function createServers() {
  * that the load itself stays under the per-IP limit. Give it to every server in a comparison:
  * the per-request Lua costs wrk, not the server, but equally for all.
  */
-export function spreadIpsScript() {
-  const file = join(out, "spread-ips.lua");
+export function spreadIpsScript({ name = "spread-ips.lua", headers = {} } = {}) {
+  const file = join(out, name);
   writeFileSync(
     file,
     [
       "local n = 0",
+      // Fixed extra headers (e.g. an `x-d1-bookmark` that makes a read bypass the edge cache).
+      ...Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`),
       "request = function()",
       "  n = n + 1",
       '  wrk.headers["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)',

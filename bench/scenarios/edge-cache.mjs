@@ -15,31 +15,12 @@
 // the D1 path; this one turns it on.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { medianOfRuns, out, start, stateRoot, stop, withVars } from "../harness.mjs";
+import { medianOfRuns, out, spreadIpsScript, start, stateRoot, stop, withVars } from "../harness.mjs";
 
 export const name = "edge-cache";
 
 /** Posts on the cached server: more than the miss runs read (about 1000 req/s × 13 s × 3 rounds). */
 const MISS_POSTS = 45_000;
-
-/** spreadIpsScript plus fixed extra headers. */
-function ipsScript(file, headers = {}) {
-  const path = join(out, file);
-  writeFileSync(
-    path,
-    [
-      "local n = 0",
-      ...Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`),
-      "request = function()",
-      "  n = n + 1",
-      '  wrk.headers["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)',
-      "  return wrk.format()",
-      "end",
-      "",
-    ].join("\n"),
-  );
-  return path;
-}
 
 /**
  * A wrk script reading each of `ids` once across wrk runs: wrk restarts its script for every
@@ -90,9 +71,9 @@ export async function run(ctx) {
   const ids = new Map();
   for (const s of servers) ids.set(s, await ctx.posts(s, s === cached ? MISS_POSTS : 100));
   const path = (s) => `/api/posts/${ids.get(s)}`;
-  const plain = ipsScript("edge-ips.lua");
+  const plain = spreadIpsScript({ name: "edge-ips.lua" });
   const misses = missScript(cached.seeded.ids.slice(0, -1));
-  const bypass = ipsScript("edge-ips-bookmark.lua", { "x-d1-bookmark": "" });
+  const bypass = spreadIpsScript({ name: "edge-ips-bookmark.lua", headers: { "x-d1-bookmark": "" } });
   for (const s of servers) await start(s);
 
   const check = (label, r, expectStatus) => {
