@@ -10,7 +10,7 @@
  *   GET: …,
  * });
  * // the pipeline, for GET/HEAD of such a route
- * response = await edgeCachedRead(c, { edge: rt.edgeCache, rule, report: (s) => (state.cacheStatus = s) }, run);
+ * response = await edgeCachedRead(c, { edge: c.edgeCache, rule, report: stamp.cacheStatus }, read);
  * ```
  */
 import { CACHE_NAME, type CacheKey, type EdgeCache } from "./edge-cache";

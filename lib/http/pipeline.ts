@@ -31,6 +31,7 @@ import { methodGate, type Method } from "./methods";
 import type { RoutePolicyName } from "./rate-limit-policies";
 import { requestIdFor } from "./request-id";
 import { stampResponse } from "./response-headers";
+import type { EdgeCache } from "./edge-cache";
 import { runtimeFor, type Runtime } from "./runtime";
 import { serverTiming, type ServerTiming } from "./server-timing";
 
@@ -54,6 +55,8 @@ export interface RequestContext<P extends Params = Params> {
   user(): Promise<User | null>;
   /** The caller; 401 without a valid token. */
   requireUser(): Promise<User>;
+  /** This location's cache of public reads (the isolate's, resolved once): writes purge through it. */
+  edgeCache: EdgeCache;
 }
 
 /**
@@ -162,6 +165,7 @@ function requestFrame({ request, url, env, ctx, rt, method, timing }: FrameOptio
     env,
     ctx,
     config: rt.config,
+    edgeCache: rt.edgeCache,
     // Built on first use: most requests log nothing.
     get log() {
       return (log ??= rt.log.with({ requestId, method, path: url.pathname }));

@@ -28,7 +28,6 @@ import { readInput, type Endpoint } from "./endpoint";
 import { METHODS, type Method } from "./methods";
 import { pipeline, type LimitDecision, type NextRouteHandler, type Params, type RequestContext, type Stamp } from "./pipeline";
 import { retryingRead } from "./read-retry";
-import { runtimeFor } from "./runtime";
 
 // Route modules import these with the wrapper.
 export { json } from "./json";
@@ -88,7 +87,7 @@ export function defineRoute<P extends Params = Params>(definition: RouteDefiniti
     if (method !== "GET" && method !== "HEAD") return run();
     const read = () => retryingRead(run, { log: c.log });
     if (!cacheRule) return read();
-    return edgeCachedRead(c, { edge: runtimeFor(c.env).edgeCache, rule: cacheRule, report: stamp.cacheStatus }, read);
+    return edgeCachedRead(c, { edge: c.edgeCache, rule: cacheRule, report: stamp.cacheStatus }, read);
   };
   // Until the cache decides otherwise (a 429, a 405 or a write never reaches it).
   const cacheStatus = cacheRule ? (config: Config) => (config.edgeCache.enabled ? BYPASS : `${BYPASS}; detail=off`) : undefined;

@@ -11,7 +11,6 @@
  */
 import type { EdgeCacheKey } from "../http/edge-cache-stage";
 import type { RequestContext } from "../http/route";
-import { runtimeFor } from "../http/runtime";
 import { isPostId } from "./ids";
 import { listPostsQuery } from "./schemas";
 
@@ -41,5 +40,5 @@ export function postListKey(c: RequestContext): EdgeCacheKey {
  * 503 changed nothing and purges nothing. Never throws (a failed purge is logged).
  */
 export async function purgePostReads(c: RequestContext, { id }: { id: string }): Promise<void> {
-  await runtimeFor(c.env).edgeCache.purge({ origin: c.url.origin, tags: [postTag(id), LIST_TAG], waitUntil: c.waitUntil, log: c.log });
+  await c.edgeCache.purge({ origin: c.url.origin, tags: [postTag(id), LIST_TAG], waitUntil: c.waitUntil, log: c.log });
 }
