@@ -21,7 +21,7 @@
 //   2. Add it to SCENARIOS in bench/run.mjs (the order there is the run order).
 //   A scenario must stop what it starts; the runner stops every server on exit anyway.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -130,6 +130,52 @@ export function groupPids(pgid) {
   } catch {
     return [];
   }
+}
+
+/** The TCP ports a process listens on (Linux: its socket inodes matched in /proc/net/tcp). */
+function listeningPorts(pid) {
+  const inodes = new Set();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = [];
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === "0A" && inodes.has(f[9])) ports.push(parseInt(f[1].split(":")[1], 16));
+  }
+  return ports;
+}
+
+/**
+ * The port of the workerd that runs the Worker itself, behind wrangler dev's proxy. `wrangler dev`
+ * answers on its port from a second workerd (its proxy, which holds requests while the Worker
+ * reloads) and forwards each request to the Worker's own socket on a random port; a deployed
+ * Worker has no such hop. Found as the Worker workerd's listening port that answers `path` with
+ * a 2xx (its other sockets are the inspector and the loopback to wrangler).
+ */
+export async function directPort(s, path) {
+  for (const pid of groupPids(s.pgid)) {
+    let cmdline;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes("workerd") || cmdline.includes(`entry=127.0.0.1:${s.port}`)) continue;
+    for (const port of listeningPorts(pid)) {
+      const ok = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) }).then(
+        async (r) => (await r.arrayBuffer(), r.ok),
+        () => false,
+      );
+      if (ok) return port;
+    }
+  }
+  throw new Error(`${s.name}: found no workerd socket behind wrangler's proxy answering ${path}`);
 }
 
 /** Resident memory (KiB) of the workerd processes in a server's process group. */

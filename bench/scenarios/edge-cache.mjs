@@ -12,12 +12,15 @@
 //    `x-d1-bookmark` header asks for read-your-writes), 8 connections; next to them, Hono's
 //    uncached read at 8 connections with local D1 (no added latency), the floor this machine
 //    sets: at 8 connections every answer also waits for the 7 others on workerd's one thread.
+//    Each is measured twice: through wrangler dev's port as every other row, and on the Worker
+//    workerd's own socket (`directPort`), without the local proxy hop a deployed Worker never
+//    has, which here costs about as much CPU per request as the Worker itself.
 //
 // The other scenarios run Routeflare with EDGE_CACHE=off (harness.mjs) so they keep measuring
 // the D1 path; this one turns it on.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { medianOfRuns, out, spreadIpsScript, start, stateRoot, stop, withVars } from "../harness.mjs";
+import { directPort, medianOfRuns, out, spreadIpsScript, start, stateRoot, stop, withVars } from "../harness.mjs";
 
 export const name = "edge-cache";
 
@@ -82,10 +85,24 @@ export async function run(ctx) {
     if (r.non2xx) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
     return expectStatus;
   };
-  const samples = { hit: [], miss: [], hono: [], farHit: [], farBypass: [], hono8: [] };
+  const samples = {
+    hit: [],
+    miss: [],
+    hono: [],
+    farHit: [],
+    farBypass: [],
+    hono8: [],
+    farHitDirect: [],
+    farBypassDirect: [],
+    hono8Direct: [],
+  };
   try {
+    // The same servers on the Worker's own socket (another origin: entries of their own).
+    const farDirect = { ...far, port: await directPort(far, path(far)) };
+    const honoDirect = { ...hono, port: await directPort(hono, path(hono)) };
+    ids.set(farDirect, ids.get(far)).set(honoDirect, ids.get(hono));
     // Prime the entries (the first read stores them).
-    for (const s of [cached, far]) {
+    for (const s of [cached, far, farDirect]) {
       const res = await fetch(`http://127.0.0.1:${s.port}${path(s)}`);
       await res.arrayBuffer();
       const again = await fetch(`http://127.0.0.1:${s.port}${path(s)}`);
@@ -106,6 +123,12 @@ export async function run(ctx) {
       check("far bypass", samples.farBypass.at(-1));
       samples.hono8.push(ctx.measure(hono, path(hono), { script: plain, conns: 8 }));
       check("hono, 8 connections", samples.hono8.at(-1));
+      samples.farHitDirect.push(ctx.measure(farDirect, path(far), { script: plain, conns: 8 }));
+      check("far hit, direct", samples.farHitDirect.at(-1));
+      samples.farBypassDirect.push(ctx.measure(farDirect, path(far), { script: bypass, conns: 8 }));
+      check("far bypass, direct", samples.farBypassDirect.at(-1));
+      samples.hono8Direct.push(ctx.measure(honoDirect, path(hono), { script: plain, conns: 8 }));
+      check("hono, 8 connections, direct", samples.hono8Direct.at(-1));
     }
   } finally {
     for (const s of servers) await stop(s);
@@ -136,13 +159,14 @@ export async function run(ctx) {
   ctx.report.log();
   ctx.report.log(`With FAULT_D1_LATENCY_MS=50 (every D1 call waits 50 ms), wrk -c8:`);
   ctx.report.log();
+  const both = (label, proxied, own) => [label, ...[proxied, own].flatMap((x) => [x.rps.toFixed(0), x.p50.toFixed(1), x.p99.toFixed(1)])];
   ctx.report.table(
-    ["read", "req/s", "p50 ms", "p99 ms"],
-    ["l", "r", "r", "r"],
+    ["read", "req/s", "p50 ms", "p99 ms", "req/s, own socket", "p50 ms, own socket", "p99 ms, own socket"],
+    ["l", "r", "r", "r", "r", "r", "r"],
     [
-      ["edge hit", m.farHit.rps.toFixed(0), m.farHit.p50.toFixed(1), m.farHit.p99.toFixed(1)],
-      ["bypass (x-d1-bookmark): D1 read", m.farBypass.rps.toFixed(0), m.farBypass.p50.toFixed(1), m.farBypass.p99.toFixed(1)],
-      ["Hono, uncached D1 read, D1 local (no added latency)", m.hono8.rps.toFixed(0), m.hono8.p50.toFixed(1), m.hono8.p99.toFixed(1)],
+      both("edge hit", m.farHit, m.farHitDirect),
+      both("bypass (x-d1-bookmark): D1 read", m.farBypass, m.farBypassDirect),
+      both("Hono, uncached D1 read, D1 local (no added latency)", m.hono8, m.hono8Direct),
     ],
   );
   ctx.report.log();
@@ -153,5 +177,6 @@ export async function run(ctx) {
     miss: m.miss,
     hitPerMissCpu: hitPerMiss,
     far: { hit: m.farHit, bypass: m.farBypass, honoLocalD1: m.hono8 },
+    farOwnSocket: { hit: m.farHitDirect, bypass: m.farBypassDirect, honoLocalD1: m.hono8Direct },
   };
 }
