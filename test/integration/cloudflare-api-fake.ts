@@ -381,6 +381,13 @@ export async function startCloudflareApi(options: { accountId?: string; token?: 
       for (const [part, value] of form) if (part !== "metadata" && typeof value !== "string") modules.set(part, await value.text());
       if (typeof metadata.main_module !== "string" || !modules.has(metadata.main_module))
         throw new ApiError(400, 10021, "main_module names no uploaded module");
+      // As Cloudflare does, a binding to a database or bucket the account does not have is refused.
+      for (const b of (metadata.bindings ?? []) as { name: string; type: string; id?: string; bucket_name?: string }[]) {
+        if (b.type === "d1" && ![...databases.values()].some((d) => d.uuid === b.id))
+          throw new ApiError(400, 10021, `binding ${b.name} of type d1 must have a valid \`id\` specified`);
+        if (b.type === "r2_bucket" && !buckets.has(b.bucket_name ?? ""))
+          throw new ApiError(400, 10085, `R2 bucket '${b.bucket_name}' not found`);
+      }
       const previous = scripts.get(name);
       const s: FakeScript = {
         metadata,

@@ -165,7 +165,7 @@ describe("README deploy block", () => {
         cwd: checkout,
         env: { ...env, OPEN_NEXT_DEPLOY: "true", CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "false" },
       });
-        expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     },
   );
 
