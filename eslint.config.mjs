@@ -53,6 +53,10 @@ export const LIB_LAYERS = [
   ["core"], // shared leaves: logging, problem types, encoding
   ["config"], // the one reader of the Worker's vars and secrets
   ["db", "auth"], // D1 access; bearer tokens
+  // Development-only fault switches (FAULT_*): wrappers of the D1 session and the R2 bucket. Below
+  // the request pipeline and the features, which each apply them through one hook, and above db,
+  // whose session they wrap.
+  ["faults"],
   ["http"], // the request pipeline and the endpoint declaration kit
   ["posts", "uploads", "webhooks", "chat", "stats"], // features
   ["dev", "maintenance", "openapi"], // development-only endpoints, the cron job, the OpenAPI assembly

@@ -58,9 +58,9 @@ export interface Secrets {
   CHAT_LOCAL_FAIL_AFTER?: string;
   /** Longest wait for the model's next piece (first delta included) before an error frame (default 30000). */
   CHAT_PROVIDER_TIMEOUT_MS?: string;
-  /** Development only: every D1 batch fails at this 1-based statement (lib/db/faults.ts). */
+  /** Development only: every D1 batch fails at this 1-based statement (lib/faults/d1.ts). */
   FAULT_D1_BATCH_STATEMENT?: string;
-  /** Development only: `unavailable` makes every D1 call fail as an outage does (lib/db/faults.ts). */
+  /** Development only: `unavailable` makes every D1 call fail as an outage does (lib/faults/d1.ts). */
   FAULT_D1?: string;
   /** Development only: the first N D1 calls of every request fail as a transient outage does. */
   FAULT_D1_FAILURES?: string;
@@ -86,7 +86,7 @@ export type Env = CloudflareEnv & Secrets;
 
 export type { LogLevel };
 
-/** Development-only fault injection (lib/db/faults.ts applies it); always off outside development. */
+/** Development-only fault injection (lib/faults/ applies it); always off outside development. */
 export interface FaultOptions {
   /** Fail every D1 batch at this 1-based statement; undefined = no fault. */
   d1BatchStatement: number | undefined;
@@ -163,7 +163,7 @@ export interface Config {
     /** The purge in every location (Cloudflare's purge-by-tag API); undefined = this location only. */
     globalPurge: { zoneId: string; apiToken: string; apiBase: string } | undefined;
   };
-  /** Development-only fault injection (lib/db/faults.ts); always off outside development. */
+  /** Development-only fault injection (lib/faults/); always off outside development. */
   faults: FaultOptions;
 }
 

@@ -10,10 +10,10 @@ import { resolveConfig, type Env } from "@/lib/config";
 import { createLogger, serializeError } from "@/lib/core/log";
 import { problemResponse } from "@/lib/core/problem";
 import { createDb } from "@/lib/db/client";
-import { withInjectedFaults } from "@/lib/db/faults";
 import { clientBookmark, openSession } from "@/lib/db/session";
 import { devObjectKey } from "@/lib/dev/s3";
 import { signDevToken } from "@/lib/dev/token";
+import { d1Faults } from "@/lib/faults/d1";
 import { runDailyMaintenance } from "@/lib/maintenance/daily";
 import { readStats } from "@/lib/stats/stats";
 
@@ -81,17 +81,25 @@ describe("db", () => {
     expect(clientBookmark(req("not a bookmark!"))).toBeNull();
     expect(clientBookmark(new Request("https://x.test"))).toBeNull();
   });
+});
 
-  it("FAULT_D1_FAILURES fails the session's first calls as a lost connection, then lets D1 answer", async () => {
-    const session = withInjectedFaults(openSession(env.DB, { access: "read" }), {
-      d1BatchStatement: undefined,
-      d1Failures: 2,
-      d1LatencyMs: 0,
-    });
-    await expect(session.prepare("SELECT 1 AS one").first()).rejects.toThrow(/Network connection lost/);
-    await expect(session.batch([session.prepare("SELECT 1")])).rejects.toThrow(/Network connection lost/);
-    expect(await session.prepare("SELECT ? AS v").bind(7).first()).toEqual({ v: 7 });
-    expect(await session.batch([session.prepare("SELECT 2 AS two")])).toHaveLength(1);
+describe("faults", () => {
+  it("FAULT_D1_FAILURES fails each session's first calls as a lost connection, then lets D1 answer", async () => {
+    const faults = d1Faults(config({ ENVIRONMENT: "development", FAULT_D1_FAILURES: "2" }).faults);
+    for (const session of [faults(openSession(env.DB, { access: "read" })), faults(openSession(env.DB, { access: "read" }))]) {
+      await expect(session.prepare("SELECT 1 AS one").first()).rejects.toThrow(/Network connection lost/);
+      await expect(session.batch([session.prepare("SELECT 1")])).rejects.toThrow(/Network connection lost/);
+      expect(await session.prepare("SELECT ? AS v").bind(7).first()).toEqual({ v: 7 });
+      expect(await session.batch([session.prepare("SELECT 2 AS two")])).toHaveLength(1);
+    }
+  });
+
+  it("with no D1 switch on, or outside development, a session is handed back as is", () => {
+    const session = openSession(env.DB, { access: "read" });
+    expect(d1Faults(config({ ENVIRONMENT: "development" }).faults)(session)).toBe(session);
+    expect(d1Faults(config({ ENVIRONMENT: "production", FAULT_D1: "unavailable", FAULT_D1_LATENCY_MS: "5" }).faults)(session)).toBe(
+      session,
+    );
   });
 });
 
