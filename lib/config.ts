@@ -43,7 +43,8 @@ export interface Secrets {
   UPLOAD_MULTIPART_MAX_BYTES?: string;
   /**
    * Development only (ignored unless ENVIRONMENT=development): `on` makes every call the upload
-   * routes make to the BUCKET binding throw, to show how the API answers when R2 is down.
+   * routes make to the BUCKET binding throw, to show how the API answers when R2 is down
+   * (lib/faults/r2.ts).
    */
   FAULT_R2?: string;
   CHAT_PROVIDER?: string;
@@ -94,6 +95,8 @@ export interface FaultOptions {
   d1Failures: number;
   /** Wait this many ms before every D1 call; 0 = none. */
   d1LatencyMs: number;
+  /** Every call the upload code makes to the BUCKET binding throws. */
+  r2Unavailable: boolean;
 }
 
 export interface Config {
@@ -134,8 +137,6 @@ export interface Config {
     /** Largest multipart upload (bytes). */
     multipartMaxBytes: number;
     urlTtlSeconds: number;
-    /** Development fault switch: the upload routes' R2 binding throws on every call. */
-    failR2: boolean;
     r2: {
       accountId: string | undefined;
       accessKeyId: string | undefined;
@@ -240,7 +241,7 @@ export function resolveConfig(env: Env): Config {
       githubSecrets: list(env.GITHUB_WEBHOOK_SECRET, []),
       retentionDays: positiveInt(env.WEBHOOK_RETENTION_DAYS, 30),
     },
-    uploads: uploadsConfig(env, development),
+    uploads: uploadsConfig(env),
     chat: chatConfig(env),
     edgeCache: edgeCacheConfig(env),
     faults: {
@@ -248,17 +249,17 @@ export function resolveConfig(env: Env): Config {
       d1BatchStatement:
         development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
       d1Failures: !development ? 0 : str(env.FAULT_D1) === "unavailable" ? Infinity : positiveInt(env.FAULT_D1_FAILURES, 0),
+      r2Unavailable: development && str(env.FAULT_R2) === "on",
     },
   };
 }
 
-function uploadsConfig(env: Env, development: boolean): Config["uploads"] {
+function uploadsConfig(env: Env): Config["uploads"] {
   return {
     allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
     maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
     multipartMaxBytes: Math.min(positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3), MAX_OBJECT_BYTES),
     urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
-    failR2: development && str(env.FAULT_R2) === "on",
     r2: {
       accountId: str(env.R2_ACCOUNT_ID),
       accessKeyId: str(env.R2_ACCESS_KEY_ID),

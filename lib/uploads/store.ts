@@ -10,6 +10,7 @@
 import { AwsClient } from "aws4fetch";
 import type { Config, Env } from "../config";
 import { HttpError } from "../core/problem";
+import { withR2Faults } from "../faults/r2";
 import { objectUrl, type S3Target } from "./presign";
 import { hasStoreCredentials, notConfigured, s3TargetFor } from "./target";
 
@@ -73,15 +74,8 @@ const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "")
 // ---------------------------------------------------------------------------------------------
 // The R2 binding
 
-/** Development fault switch: a bucket whose every call throws, as an R2 outage would. */
-function failingBucket(): R2Bucket {
-  return new Proxy({} as R2Bucket, {
-    get: (_t, prop) => () => Promise.reject(new Error(`R2 fault injected (FAULT_R2=on): ${String(prop)}`)),
-  });
-}
-
-/** The BUCKET binding, or (development, FAULT_R2=on) one that always fails. */
-export const bucketFor = (env: Env, config: Config): R2Bucket => (config.uploads.failR2 ? failingBucket() : env.BUCKET);
+/** The BUCKET binding, through the development fault switch FAULT_R2 (lib/faults/r2.ts). */
+export const bucketFor = (env: Env, config: Config): R2Bucket => withR2Faults(env.BUCKET, config.faults);
 
 /** One part for the binding store (the dev S3 endpoint's UploadPart): `size` is the body's exact length. */
 export interface PartUpload {

@@ -14,6 +14,7 @@ import { clientBookmark, openSession } from "@/lib/db/session";
 import { devObjectKey } from "@/lib/dev/s3";
 import { signDevToken } from "@/lib/dev/token";
 import { d1Faults } from "@/lib/faults/d1";
+import { withR2Faults } from "@/lib/faults/r2";
 import { runDailyMaintenance } from "@/lib/maintenance/daily";
 import { readStats } from "@/lib/stats/stats";
 
@@ -54,12 +55,11 @@ describe("config", () => {
     const dev = config({ ENVIRONMENT: "development", DEV_SECRET: "d", FAULT_D1: "unavailable", FAULT_R2: "on" });
     expect(dev.auth).toMatchObject({ secret: "d", usesDevSecret: true });
     expect(dev.faults.d1Failures).toBe(Infinity);
-    expect(dev.uploads.failR2).toBe(true);
+    expect(dev.faults.r2Unavailable).toBe(true);
     const prod = config({ ENVIRONMENT: "production", DEV_SECRET: "d", FAULT_D1: "unavailable", FAULT_D1_FAILURES: "3", FAULT_R2: "on" });
     expect(prod.auth).toMatchObject({ secret: undefined, usesDevSecret: false });
     expect(prod.cursorSecret).toBeUndefined();
-    expect(prod.faults).toEqual({ d1BatchStatement: undefined, d1Failures: 0, d1LatencyMs: 0 });
-    expect(prod.uploads.failR2).toBe(false);
+    expect(prod.faults).toEqual({ d1BatchStatement: undefined, d1Failures: 0, d1LatencyMs: 0, r2Unavailable: false });
     expect(config({ ENVIRONMENT: "development", DEV_SECRET: "d", AUTH_SECRET: "a" }).auth).toMatchObject({
       secret: "a",
       usesDevSecret: false,
@@ -100,6 +100,14 @@ describe("faults", () => {
     expect(d1Faults(config({ ENVIRONMENT: "production", FAULT_D1: "unavailable", FAULT_D1_LATENCY_MS: "5" }).faults)(session)).toBe(
       session,
     );
+  });
+
+  it("FAULT_R2=on stands a bucket that always fails in for the binding, in development only", async () => {
+    const bucket = env.BUCKET;
+    await expect(withR2Faults(bucket, config({ ENVIRONMENT: "development", FAULT_R2: "on" }).faults).head("k")).rejects.toThrow(
+      /R2 fault injected \(FAULT_R2=on\): head/,
+    );
+    expect(withR2Faults(bucket, config({ ENVIRONMENT: "production", FAULT_R2: "on" }).faults)).toBe(bucket);
   });
 });
 
