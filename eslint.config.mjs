@@ -59,7 +59,11 @@ export const LIB_LAYERS = [
   ["faults"],
   ["http"], // the request pipeline and the endpoint declaration kit
   ["posts", "uploads", "webhooks", "chat", "stats"], // features
-  ["dev", "maintenance", "openapi"], // development-only endpoints, the cron job, the OpenAPI assembly
+  // Development only: the dev S3 endpoint, the dev token, and the parts ledger that stands in for
+  // the store's multipart calls without credentials. The features never import it: the route
+  // files and the daily job above hand the ledger to lib/uploads/store.ts.
+  ["dev"],
+  ["maintenance", "openapi"], // the cron job, the OpenAPI assembly
 ];
 
 const layerOf = (folder) => LIB_LAYERS.findIndex((layer) => layer.includes(folder));

@@ -11,12 +11,14 @@ import { createLogger, serializeError } from "@/lib/core/log";
 import { problemResponse } from "@/lib/core/problem";
 import { createDb } from "@/lib/db/client";
 import { clientBookmark, openSession } from "@/lib/db/session";
+import { partsLedgerStore } from "@/lib/dev/parts-ledger";
 import { devObjectKey } from "@/lib/dev/s3";
 import { signDevToken } from "@/lib/dev/token";
 import { d1Faults } from "@/lib/faults/d1";
 import { withR2Faults } from "@/lib/faults/r2";
 import { runDailyMaintenance } from "@/lib/maintenance/daily";
 import { readStats } from "@/lib/stats/stats";
+import { StoreRefused } from "@/lib/uploads/store";
 
 const config = (vars: Record<string, string>) => resolveConfig(vars as unknown as Env);
 
@@ -117,6 +119,18 @@ describe("dev", () => {
     expect(devObjectKey(["routeflare-uploads", ...key.split("/")], "routeflare-uploads")).toBe(key);
     expect(() => devObjectKey(["other", ...key.split("/")], "routeflare-uploads")).toThrow();
     expect(() => devObjectKey(["routeflare-uploads", "uploads", "alice", "a.png"], "routeflare-uploads")).toThrow();
+  });
+
+  it("the parts ledger lists what the binding was sent while the upload is open, and nothing after", async () => {
+    const store = partsLedgerStore(env.BUCKET);
+    const key = "uploads/alice/0123456789abcdef0123456789abcdef/a.bin";
+    const uploadId = await store.create(key, { contentType: "application/octet-stream" });
+    const body = new Blob([new Uint8Array(5 << 20)]).stream();
+    const etag = await store.uploadPart({ key, uploadId, partNumber: 1, body, size: 5 << 20 });
+    expect(await store.listParts(key, uploadId)).toEqual([{ partNumber: 1, etag, size: 5 << 20 }]);
+    await store.abort(key, uploadId);
+    await expect(store.listParts(key, uploadId)).rejects.toEqual(expect.any(StoreRefused));
+    expect((await env.BUCKET.list({ prefix: "dev-s3-parts/" })).objects).toEqual([]);
   });
 
   it("a dev token is an HS256 token for the sub, expiring when it says", async () => {
