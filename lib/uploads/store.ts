@@ -13,7 +13,7 @@ import type { Config, Env } from "../config";
 import { HttpError } from "../core/problem";
 import { withR2Faults } from "../faults/r2";
 import { objectUrl, type S3Target } from "./presign";
-import { hasStoreCredentials, notConfigured, s3TargetFor } from "./target";
+import { notConfigured, storeTarget } from "./target";
 
 export interface StoredObject {
   size: number;
@@ -216,8 +216,8 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
  * uploads at another S3-compatible store (then through its S3 API, where the objects are).
  */
 export async function objectStoreFor(env: Env, config: Config): Promise<ObjectStore> {
-  if (hasStoreCredentials(config) && config.uploads.r2.s3Endpoint) return s3Store(await s3TargetFor(config, ""));
-  return bindingObjects(bucketFor(env, config));
+  const target = config.uploads.r2.s3Endpoint ? storeTarget(config) : null;
+  return target ? s3Store(target) : bindingObjects(bucketFor(env, config));
 }
 
 /** What stands in for the store's S3 API on the BUCKET binding, in development without credentials. */
@@ -229,7 +229,8 @@ export type LocalMultipartStore = (bucket: R2Bucket) => MultipartStore;
  * sits above the uploads feature, which never imports it.
  */
 export async function multipartStoreFor(env: Env, config: Config, { local }: { local: LocalMultipartStore }): Promise<MultipartStore> {
-  if (hasStoreCredentials(config)) return s3Store(await s3TargetFor(config, ""));
+  const target = storeTarget(config);
+  if (target) return s3Store(target);
   if (config.development) return local(bucketFor(env, config));
   throw notConfigured();
 }

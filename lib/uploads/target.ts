@@ -55,19 +55,24 @@ export const notConfigured = () =>
     headers: { "retry-after": "3600" },
   });
 
-/** Where presigned URLs point and the Worker's own S3 calls go: R2's S3 API, R2_S3_ENDPOINT, or (development) this Worker. */
-export async function s3TargetFor(config: Config, origin: string): Promise<S3Target> {
+/** The store's own S3 API, R2's or R2_S3_ENDPOINT: null without credentials. */
+export function storeTarget(config: Config): S3Target | null {
   const r2 = config.uploads.r2;
-  if (realCredentials(r2)) {
-    return {
-      endpoint: r2.s3Endpoint ?? `https://${r2.accountId}.r2.cloudflarestorage.com`,
-      bucket: r2.bucketName,
-      accessKeyId: r2.accessKeyId!,
-      secretAccessKey: r2.secretAccessKey!,
-      region: "auto",
-    };
-  }
+  if (!realCredentials(r2)) return null;
+  return {
+    endpoint: r2.s3Endpoint ?? `https://${r2.accountId}.r2.cloudflarestorage.com`,
+    bucket: r2.bucketName,
+    accessKeyId: r2.accessKeyId!,
+    secretAccessKey: r2.secretAccessKey!,
+    region: "auto",
+  };
+}
+
+/** Where presigned URLs point: R2's S3 API, R2_S3_ENDPOINT, or (development) this Worker. */
+export async function s3TargetFor(config: Config, origin: string): Promise<S3Target> {
+  const target = storeTarget(config);
+  if (target) return target;
   if (devEndpointEnabled(config))
-    return { endpoint: `${origin}${DEV_S3_PATH}`, bucket: r2.bucketName, region: "auto", ...(await devCredentials(config)) };
+    return { endpoint: `${origin}${DEV_S3_PATH}`, bucket: config.uploads.r2.bucketName, region: "auto", ...(await devCredentials(config)) };
   throw notConfigured();
 }
