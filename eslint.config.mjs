@@ -59,9 +59,10 @@ export const LIB_LAYERS = [
   ["faults"],
   ["http"], // the request pipeline and the endpoint declaration kit
   ["posts", "uploads", "webhooks", "chat", "stats"], // features
-  // Development only: the dev S3 endpoint, the dev token, and the parts ledger that stands in for
-  // the store's multipart calls without credentials. The features never import it: the route
-  // files and the daily job above hand the ledger to lib/uploads/store.ts.
+  // Development only: the dev S3 endpoint and where presigned URLs point at it, the dev token,
+  // and the parts ledger that stands in for the store's multipart calls without credentials. The
+  // features never import it: the route files and the daily job above hand the dev target and
+  // the ledger to lib/uploads.
   ["dev"],
   ["maintenance", "openapi"], // the cron job, the OpenAPI assembly
 ];

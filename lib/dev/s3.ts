@@ -15,10 +15,8 @@ import { cacheControl } from "../http/cache-control";
 import { HttpError, badRequest } from "../core/problem";
 import { parseUploadKey } from "../uploads/keys";
 import { StoreRefused, storeCall } from "../uploads/store";
-import type { Credentials } from "../uploads/target";
 import { partsLedgerStore } from "./parts-ledger";
-
-export type { Credentials } from "../uploads/target";
+import type { Credentials } from "./s3-target";
 
 const encoder = new TextEncoder();
 

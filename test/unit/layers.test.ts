@@ -13,12 +13,14 @@ import { createDb } from "@/lib/db/client";
 import { clientBookmark, openSession } from "@/lib/db/session";
 import { partsLedgerStore } from "@/lib/dev/parts-ledger";
 import { devObjectKey } from "@/lib/dev/s3";
+import { devCredentials, devS3Target } from "@/lib/dev/s3-target";
 import { signDevToken } from "@/lib/dev/token";
 import { d1Faults } from "@/lib/faults/d1";
 import { withR2Faults } from "@/lib/faults/r2";
 import { runDailyMaintenance } from "@/lib/maintenance/daily";
 import { readStats } from "@/lib/stats/stats";
 import { StoreRefused } from "@/lib/uploads/store";
+import { s3TargetFor } from "@/lib/uploads/target";
 
 const config = (vars: Record<string, string>) => resolveConfig(vars as unknown as Env);
 
@@ -131,6 +133,32 @@ describe("dev", () => {
     await store.abort(key, uploadId);
     await expect(store.listParts(key, uploadId)).rejects.toEqual(expect.any(StoreRefused));
     expect((await env.BUCKET.list({ prefix: "dev-s3-parts/" })).objects).toEqual([]);
+  });
+
+  it("presigned URLs point at the dev S3 endpoint only when the caller hands it in and it is enabled", async () => {
+    const origin = "http://127.0.0.1:8787";
+    const notConfigured = { status: 503, init: expect.objectContaining({ type: "uploads-not-configured" }) };
+    const dev = config({ ENVIRONMENT: "development", DEV_SECRET: "d" });
+    expect(await s3TargetFor(dev, { origin, local: devS3Target })).toEqual({
+      endpoint: `${origin}/api/dev-s3`,
+      bucket: "routeflare-uploads",
+      region: "auto",
+      ...(await devCredentials(dev)),
+    });
+    expect(devCredentials(dev)).toBe(devCredentials(dev)); // derived once per config
+    await expect(s3TargetFor(dev, { origin })).rejects.toMatchObject(notConfigured);
+    // Not enabled: outside development, or with no secret to derive its key from.
+    for (const vars of [{ ENVIRONMENT: "production", AUTH_SECRET: "a" }, { ENVIRONMENT: "development" }] as Record<string, string>[])
+      await expect(s3TargetFor(config(vars), { origin, local: devS3Target })).rejects.toMatchObject(notConfigured);
+    // Real credentials win over the stand-in, in development too.
+    const r2 = { R2_ACCOUNT_ID: "acct", R2_ACCESS_KEY_ID: "id", R2_SECRET_ACCESS_KEY: "key" };
+    expect(await s3TargetFor(config({ ENVIRONMENT: "development", DEV_SECRET: "d", ...r2 }), { origin, local: devS3Target })).toEqual({
+      endpoint: "https://acct.r2.cloudflarestorage.com",
+      bucket: "routeflare-uploads",
+      accessKeyId: "id",
+      secretAccessKey: "key",
+      region: "auto",
+    });
   });
 
   it("a dev token is an HS256 token for the sub, expiring when it says", async () => {
