@@ -53,9 +53,18 @@ export const LIB_LAYERS = [
   ["core"], // shared leaves: logging, problem types, encoding
   ["config"], // the one reader of the Worker's vars and secrets
   ["db", "auth"], // D1 access; bearer tokens
+  // Development-only fault switches (FAULT_*): wrappers of the D1 session and the R2 bucket. Below
+  // the request pipeline and the features, which each apply them through one hook, and above db,
+  // whose session they wrap.
+  ["faults"],
   ["http"], // the request pipeline and the endpoint declaration kit
   ["posts", "uploads", "webhooks", "chat", "stats"], // features
-  ["dev", "maintenance", "openapi"], // development-only endpoints, the cron job, the OpenAPI assembly
+  // Development only: the dev S3 endpoint and where presigned URLs point at it, the dev token,
+  // and the parts ledger that stands in for the store's multipart calls without credentials. The
+  // features never import it: the route files and the daily job above hand the dev target and
+  // the ledger to lib/uploads.
+  ["dev"],
+  ["maintenance", "openapi"], // the cron job, the OpenAPI assembly
 ];
 
 const layerOf = (folder) => LIB_LAYERS.findIndex((layer) => layer.includes(folder));

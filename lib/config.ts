@@ -43,7 +43,8 @@ export interface Secrets {
   UPLOAD_MULTIPART_MAX_BYTES?: string;
   /**
    * Development only (ignored unless ENVIRONMENT=development): `on` makes every call the upload
-   * routes make to the BUCKET binding throw, to show how the API answers when R2 is down.
+   * routes make to the BUCKET binding throw, to show how the API answers when R2 is down
+   * (lib/faults/r2.ts).
    */
   FAULT_R2?: string;
   CHAT_PROVIDER?: string;
@@ -58,9 +59,9 @@ export interface Secrets {
   CHAT_LOCAL_FAIL_AFTER?: string;
   /** Longest wait for the model's next piece (first delta included) before an error frame (default 30000). */
   CHAT_PROVIDER_TIMEOUT_MS?: string;
-  /** Development only: every D1 batch fails at this 1-based statement (lib/db/faults.ts). */
+  /** Development only: every D1 batch fails at this 1-based statement (lib/faults/d1.ts). */
   FAULT_D1_BATCH_STATEMENT?: string;
-  /** Development only: `unavailable` makes every D1 call fail as an outage does (lib/db/faults.ts). */
+  /** Development only: `unavailable` makes every D1 call fail as an outage does (lib/faults/d1.ts). */
   FAULT_D1?: string;
   /** Development only: the first N D1 calls of every request fail as a transient outage does. */
   FAULT_D1_FAILURES?: string;
@@ -86,7 +87,7 @@ export type Env = CloudflareEnv & Secrets;
 
 export type { LogLevel };
 
-/** Development-only fault injection (lib/db/faults.ts applies it); always off outside development. */
+/** Development-only fault injection (lib/faults/ applies it); always off outside development. */
 export interface FaultOptions {
   /** Fail every D1 batch at this 1-based statement; undefined = no fault. */
   d1BatchStatement: number | undefined;
@@ -94,6 +95,8 @@ export interface FaultOptions {
   d1Failures: number;
   /** Wait this many ms before every D1 call; 0 = none. */
   d1LatencyMs: number;
+  /** Every call the upload code makes to the BUCKET binding throws. */
+  r2Unavailable: boolean;
 }
 
 export interface Config {
@@ -134,8 +137,6 @@ export interface Config {
     /** Largest multipart upload (bytes). */
     multipartMaxBytes: number;
     urlTtlSeconds: number;
-    /** Development fault switch: the upload routes' R2 binding throws on every call. */
-    failR2: boolean;
     r2: {
       accountId: string | undefined;
       accessKeyId: string | undefined;
@@ -163,7 +164,7 @@ export interface Config {
     /** The purge in every location (Cloudflare's purge-by-tag API); undefined = this location only. */
     globalPurge: { zoneId: string; apiToken: string; apiBase: string } | undefined;
   };
-  /** Development-only fault injection (lib/db/faults.ts); always off outside development. */
+  /** Development-only fault injection (lib/faults/); always off outside development. */
   faults: FaultOptions;
 }
 
@@ -240,7 +241,7 @@ export function resolveConfig(env: Env): Config {
       githubSecrets: list(env.GITHUB_WEBHOOK_SECRET, []),
       retentionDays: positiveInt(env.WEBHOOK_RETENTION_DAYS, 30),
     },
-    uploads: uploadsConfig(env, development),
+    uploads: uploadsConfig(env),
     chat: chatConfig(env),
     edgeCache: edgeCacheConfig(env),
     faults: {
@@ -248,17 +249,17 @@ export function resolveConfig(env: Env): Config {
       d1BatchStatement:
         development && str(env.FAULT_D1_BATCH_STATEMENT) !== undefined ? positiveInt(env.FAULT_D1_BATCH_STATEMENT, 1) : undefined,
       d1Failures: !development ? 0 : str(env.FAULT_D1) === "unavailable" ? Infinity : positiveInt(env.FAULT_D1_FAILURES, 0),
+      r2Unavailable: development && str(env.FAULT_R2) === "on",
     },
   };
 }
 
-function uploadsConfig(env: Env, development: boolean): Config["uploads"] {
+function uploadsConfig(env: Env): Config["uploads"] {
   return {
     allowedTypes: list(env.UPLOAD_ALLOWED_TYPES, ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "text/plain"]),
     maxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 100 * 1024 * 1024),
     multipartMaxBytes: Math.min(positiveInt(env.UPLOAD_MULTIPART_MAX_BYTES, 5 * 1024 ** 3), MAX_OBJECT_BYTES),
     urlTtlSeconds: Math.min(positiveInt(env.UPLOAD_URL_TTL_SECONDS, 600), 604800),
-    failR2: development && str(env.FAULT_R2) === "on",
     r2: {
       accountId: str(env.R2_ACCOUNT_ID),
       accessKeyId: str(env.R2_ACCESS_KEY_ID),

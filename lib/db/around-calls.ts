@@ -1,7 +1,7 @@
 /**
  * A D1 session whose every call — a statement's `run`/`all`/`first`/`raw`, or a `batch` — runs
  * through `around`, the statements it prepares (and binds) included. What the fault switches
- * (lib/db/faults.ts) and the `db` timing of `Server-Timing` (lib/http/server-timing.ts) wrap.
+ * (lib/faults/d1.ts) and the `db` timing of `Server-Timing` (lib/http/server-timing.ts) wrap.
  *
  * @example
  * ```ts

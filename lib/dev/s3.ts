@@ -5,7 +5,8 @@
  * headers such as Content-Type and Content-Length; expiry; credential scope), then works on the
  * local `BUCKET`: PutObject, GetObject, and the multipart calls (CreateMultipartUpload,
  * UploadPart, ListParts, CompleteMultipartUpload, AbortMultipartUpload) on the binding's
- * multipart API. In production (or with real credentials) the route answers 404.
+ * multipart API with its parts ledger (parts-ledger.ts). In production (or with real
+ * credentials) the route answers 404.
  */
 import { AwsV4Signer } from "aws4fetch";
 import { timingSafeEqual } from "../core/encoding";
@@ -13,10 +14,9 @@ import { readBodyBytes } from "../http/body";
 import { cacheControl } from "../http/cache-control";
 import { HttpError, badRequest } from "../core/problem";
 import { parseUploadKey } from "../uploads/keys";
-import { StoreRefused, bindingStore, storeCall } from "../uploads/store";
-import type { Credentials } from "../uploads/target";
-
-export type { Credentials } from "../uploads/target";
+import { StoreRefused, storeCall } from "../uploads/store";
+import { partsLedgerStore } from "./parts-ledger";
+import type { Credentials } from "./s3-target";
 
 const encoder = new TextEncoder();
 
@@ -169,7 +169,7 @@ export async function uploadPart(
   const uploadId = q.get("uploadId")!;
   const { body, size, done } = fixedBody(request, options.maxBytes);
   return refusalsAsXml(async () => {
-    const etag = await storeCall(() => bindingStore(bucket).uploadPart({ key: options.key, uploadId, partNumber, body, size }));
+    const etag = await storeCall(() => partsLedgerStore(bucket).uploadPart({ key: options.key, uploadId, partNumber, body, size }));
     await done;
     return new Response(null, { status: 200, headers: { etag: `"${etag}"` } });
   });
@@ -177,13 +177,13 @@ export async function uploadPart(
 
 export async function createMultipart(request: Request, bucket: R2Bucket, key: string): Promise<Response> {
   const contentType = request.headers.get("content-type") ?? "application/octet-stream";
-  const uploadId = await storeCall(() => bindingStore(bucket).create(key, { contentType }));
+  const uploadId = await storeCall(() => partsLedgerStore(bucket).create(key, { contentType }));
   return xml(`<InitiateMultipartUploadResult><Key>${esc(key)}</Key><UploadId>${esc(uploadId)}</UploadId></InitiateMultipartUploadResult>`);
 }
 
 export async function listParts(bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
   return refusalsAsXml(async () => {
-    const parts = await storeCall(() => bindingStore(bucket).listParts(options.key, options.uploadId));
+    const parts = await storeCall(() => partsLedgerStore(bucket).listParts(options.key, options.uploadId));
     const items = parts
       .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>"${esc(p.etag)}"</ETag><Size>${p.size}</Size></Part>`)
       .join("");
@@ -219,7 +219,7 @@ export async function completeMultipart(request: Request, bucket: R2Bucket, opti
   }));
   if (parts.length === 0) return refusal(new StoreRefused("InvalidPart", "No parts in the request."));
   return refusalsAsXml(async () => {
-    await storeCall(() => bindingStore(bucket).complete(options.key, options.uploadId, parts));
+    await storeCall(() => partsLedgerStore(bucket).complete(options.key, options.uploadId, parts));
     const object = await storeCall(() => bucket.head(options.key));
     return xml(
       `<CompleteMultipartUploadResult><Key>${esc(options.key)}</Key><ETag>"${esc(object?.etag ?? "")}"</ETag></CompleteMultipartUploadResult>`,
@@ -228,6 +228,6 @@ export async function completeMultipart(request: Request, bucket: R2Bucket, opti
 }
 
 export async function abortMultipart(bucket: R2Bucket, options: { key: string; uploadId: string }): Promise<Response> {
-  await storeCall(() => bindingStore(bucket).abort(options.key, options.uploadId));
+  await storeCall(() => partsLedgerStore(bucket).abort(options.key, options.uploadId));
   return new Response(null, { status: 204 });
 }

@@ -23,7 +23,6 @@ import { unauthorized, type User } from "../auth/jwt";
 import type { Config, Env } from "../config";
 import type { Logger } from "../core/log";
 import { createDb, type Db } from "../db/client";
-import { withInjectedFaults } from "../db/faults";
 import { clientBookmark, openSession } from "../db/session";
 import { workerContextFor, type WorkerContext } from "./context";
 import { errorResponse } from "./error-response";
@@ -173,9 +172,7 @@ function requestFrame({ request, url, env, ctx, rt, method, timing }: FrameOptio
     waitUntil: (p) => ctx.waitUntil(p),
     d1() {
       const access = READ_METHODS.has(method) ? "read" : "write";
-      return (session ??= timing.timeSession(
-        withInjectedFaults(openSession(env.DB, { access, bookmark: clientBookmark(request) }), rt.config.faults),
-      ));
+      return (session ??= timing.timeSession(rt.d1Faults(openSession(env.DB, { access, bookmark: clientBookmark(request) }))));
     },
     db() {
       return (db ??= createDb(c.d1()));

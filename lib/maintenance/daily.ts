@@ -8,6 +8,7 @@ import { getConfig, type Env } from "../config";
 import { openSession } from "../db/session";
 import { createDb } from "../db/client";
 import { createLogger, serializeError } from "../core/log";
+import { partsLedgerStore } from "../dev/parts-ledger";
 import { pruneIdempotencyKeys } from "../posts/posts";
 import { pruneUncompletedUploads } from "../uploads/cleanup";
 import { multipartStoreFor, objectStoreFor } from "../uploads/store";
@@ -28,7 +29,8 @@ export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<M
     const db = createDb(openSession(env.DB, { access: "write" }));
     const webhookEvents = await pruneWebhookEvents(db, config.webhooks.retentionDays, now);
     const idempotencyKeys = await pruneIdempotencyKeys(db, { now });
-    const multipart = await multipartStoreFor(env, config).catch(() => undefined);
+    // Development without store credentials: the binding-backed stand-in the upload routes use too.
+    const multipart = await multipartStoreFor(env, config, { local: partsLedgerStore }).catch(() => undefined);
     const uncompletedUploads = await pruneUncompletedUploads(db, { objects: await objectStoreFor(env, config), multipart }, { now });
     const result = { webhookEvents, idempotencyKeys, uncompletedUploads };
     log.info("maintenance done", { deleted: result });

@@ -12,7 +12,7 @@ import { HttpError, badRequest, notFound } from "../core/problem";
 import { createPresigner } from "./presign";
 import { MULTIPART } from "./schemas";
 import { StoreRefused, storeCall, type MultipartStore, type ObjectStore } from "./store";
-import { s3TargetFor } from "./target";
+import { s3TargetFor, type TargetOptions } from "./target";
 import { declaration, declarationOf, keyFor, ownedKey, verifyStored, type UploadRequest } from "./uploads";
 
 const MiB = 1024 * 1024;
@@ -76,7 +76,7 @@ const alreadyCompleted = () => new HttpError(409, { type: "upload-completed", de
 
 export async function signParts(
   db: Db,
-  options: { config: Config; origin: string; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] },
+  options: { config: Config; target: TargetOptions; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] },
 ) {
   const { config } = options;
   const row = await pendingUpload(db, options);
@@ -91,7 +91,7 @@ export async function signParts(
     });
   }
   // One presigner for the whole call: the signing key is derived once, each part costs one hash and one HMAC.
-  const presigner = await createPresigner(await s3TargetFor(config, options.origin));
+  const presigner = await createPresigner(await s3TargetFor(config, options.target));
   const parts = [];
   for (const partNumber of options.partNumbers) {
     const size = partLength({ size: row.size, partSize: row.partSize, partNumber });

@@ -1,17 +1,19 @@
 /**
  * The object store as the upload code sees it: heads and deletes of finished objects, and the
- * multipart calls. Two implementations: the R2 binding (production R2, and local development,
- * where the binding's multipart API plus a small parts ledger stand in for S3's ListParts), and
- * the store's S3 API signed with aws4fetch (any S3-compatible endpoint, used whenever R2
- * credentials are set, since the binding cannot list the parts of an upload).
+ * multipart calls. Finished objects go through the R2 binding, or through the store's S3 API
+ * signed with aws4fetch when R2_S3_ENDPOINT points the uploads at another S3-compatible store.
+ * The multipart calls go through the S3 API whenever R2 credentials are set, since the binding
+ * cannot list the parts of an upload; in development without credentials, through the
+ * binding-backed stand-in the caller hands in (lib/dev/parts-ledger.ts).
  *
  * A store that throws for any other reason is unavailable: callers answer 503 + Retry-After.
  */
 import { AwsClient } from "aws4fetch";
 import type { Config, Env } from "../config";
 import { HttpError } from "../core/problem";
+import { withR2Faults } from "../faults/r2";
 import { objectUrl, type S3Target } from "./presign";
-import { hasStoreCredentials, notConfigured, s3TargetFor } from "./target";
+import { notConfigured, storeTarget } from "./target";
 
 export interface StoredObject {
   size: number;
@@ -68,57 +70,14 @@ export async function storeCall<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "");
-
 // ---------------------------------------------------------------------------------------------
 // The R2 binding
 
-/** Development fault switch: a bucket whose every call throws, as an R2 outage would. */
-function failingBucket(): R2Bucket {
-  return new Proxy({} as R2Bucket, {
-    get: (_t, prop) => () => Promise.reject(new Error(`R2 fault injected (FAULT_R2=on): ${String(prop)}`)),
-  });
-}
+/** The BUCKET binding, through the development fault switch FAULT_R2 (lib/faults/r2.ts). */
+export const bucketFor = (env: Env, config: Config): R2Bucket => withR2Faults(env.BUCKET, config.faults);
 
-/** The BUCKET binding, or (development, FAULT_R2=on) one that always fails. */
-export const bucketFor = (env: Env, config: Config): R2Bucket => (config.uploads.failR2 ? failingBucket() : env.BUCKET);
-
-/** One part for the binding store (the dev S3 endpoint's UploadPart): `size` is the body's exact length. */
-export interface PartUpload {
-  key: string;
-  uploadId: string;
-  partNumber: number;
-  body: ReadableStream;
-  size: number;
-}
-
-/**
- * Where the dev S3 endpoint remembers an upload's parts: the binding cannot list them. The
- * ledger also holds an `open` marker from create until complete or abort, so that ListParts on
- * an unknown, aborted or completed upload answers NoSuchUpload, as S3 does.
- */
-const ledgerPrefix = (uploadId: string) => `dev-s3-parts/${encodeURIComponent(uploadId)}/`;
-const OPEN_MARKER = "open";
-
-/** R2 binding errors end in "(<code>)"; these codes are refusals of the request, not outages. */
-function bindingRefusal(err: unknown): StoreRefused | null {
-  const message = err instanceof Error ? err.message : String(err);
-  const code = /\((\d{5})\)\s*$/.exec(message)?.[1];
-  if (code === "10024") return new StoreRefused("NoSuchUpload", "The multipart upload does not exist.");
-  if (code === "10025" || code === "10011" || code === "10039" || code === "10048")
-    return new StoreRefused("InvalidPart", message.replace(/\s*\(\d{5}\)\s*$/, ""));
-  return null;
-}
-
-async function binding<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw bindingRefusal(err) ?? err;
-  }
-}
-
-export function bindingStore(bucket: R2Bucket): ObjectStore & MultipartStore & { uploadPart(part: PartUpload): Promise<string> } {
+/** Finished objects through the R2 binding: their heads and deletes. */
+export function bindingObjects(bucket: R2Bucket): ObjectStore {
   return {
     async head(key) {
       const object = await bucket.head(key);
@@ -127,65 +86,13 @@ export function bindingStore(bucket: R2Bucket): ObjectStore & MultipartStore & {
     async delete(key) {
       await bucket.delete(key);
     },
-    async create(key, { contentType }) {
-      const { uploadId } = await bucket.createMultipartUpload(key, { httpMetadata: { contentType } });
-      await bucket.put(`${ledgerPrefix(uploadId)}${OPEN_MARKER}`, "");
-      return uploadId;
-    },
-    async uploadPart({ key, uploadId, partNumber, body, size }) {
-      const part = await binding(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body));
-      await bucket.put(`${ledgerPrefix(uploadId)}${partNumber}`, "", { customMetadata: { etag: part.etag, size: String(size) } });
-      return part.etag;
-    },
-    async listParts(_key, uploadId) {
-      const parts: StoredPart[] = [];
-      let open = false;
-      let cursor: string | undefined;
-      do {
-        const page = await bucket.list({ prefix: ledgerPrefix(uploadId), cursor, include: ["customMetadata"] });
-        for (const o of page.objects) {
-          if (o.key.endsWith(`/${OPEN_MARKER}`)) {
-            open = true;
-            continue;
-          }
-          parts.push({
-            partNumber: Number(o.key.slice(o.key.lastIndexOf("/") + 1)),
-            etag: o.customMetadata!.etag!,
-            size: Number(o.customMetadata!.size),
-          });
-        }
-        cursor = page.truncated ? page.cursor : undefined;
-      } while (cursor);
-      if (!open) throw new StoreRefused("NoSuchUpload", "The multipart upload does not exist.");
-      return parts.sort((a, b) => a.partNumber - b.partNumber);
-    },
-    async complete(key, uploadId, parts) {
-      await binding(() =>
-        bucket.resumeMultipartUpload(key, uploadId).complete(parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))),
-      );
-      await dropLedger(bucket, uploadId);
-    },
-    async abort(key, uploadId) {
-      try {
-        await binding(() => bucket.resumeMultipartUpload(key, uploadId).abort());
-      } catch (err) {
-        if (!(err instanceof StoreRefused && err.code === "NoSuchUpload")) throw err;
-      }
-      await dropLedger(bucket, uploadId);
-    },
   };
-}
-
-async function dropLedger(bucket: R2Bucket, uploadId: string) {
-  for (;;) {
-    const page = await bucket.list({ prefix: ledgerPrefix(uploadId), limit: 1000 });
-    if (page.objects.length === 0) return;
-    await bucket.delete(page.objects.map((o) => o.key));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The S3 API (aws4fetch)
+
+const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "");
 
 const xmlValues = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => decodeXml(m[1]!));
 const decodeXml = (s: string) =>
@@ -309,13 +216,21 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
  * uploads at another S3-compatible store (then through its S3 API, where the objects are).
  */
 export async function objectStoreFor(env: Env, config: Config): Promise<ObjectStore> {
-  if (hasStoreCredentials(config) && config.uploads.r2.s3Endpoint) return s3Store(await s3TargetFor(config, ""));
-  return bindingStore(bucketFor(env, config));
+  const target = config.uploads.r2.s3Endpoint ? storeTarget(config) : null;
+  return target ? s3Store(target) : bindingObjects(bucketFor(env, config));
 }
 
-/** Multipart calls: the store's S3 API with credentials, the local binding in development. */
-export async function multipartStoreFor(env: Env, config: Config): Promise<MultipartStore> {
-  if (hasStoreCredentials(config)) return s3Store(await s3TargetFor(config, ""));
-  if (config.development) return bindingStore(bucketFor(env, config));
+/** What stands in for the store's S3 API on the BUCKET binding, in development without credentials. */
+export type LocalMultipartStore = (bucket: R2Bucket) => MultipartStore;
+
+/**
+ * Multipart calls: the store's S3 API with credentials; in development without them, `local` on
+ * the BUCKET binding. The caller hands `local` in (lib/dev/parts-ledger.ts): development code
+ * sits above the uploads feature, which never imports it.
+ */
+export async function multipartStoreFor(env: Env, config: Config, { local }: { local: LocalMultipartStore }): Promise<MultipartStore> {
+  const target = storeTarget(config);
+  if (target) return s3Store(target);
+  if (config.development) return local(bucketFor(env, config));
   throw notConfigured();
 }

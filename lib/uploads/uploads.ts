@@ -13,7 +13,7 @@ import { HttpError, badRequest, forbidden, notFound } from "../core/problem";
 import { isOwnedBy, newUploadKey, parseUploadKey, type UploadKey } from "./keys";
 import { amzDatetime, presign } from "./presign";
 import { storeCall, type ObjectStore } from "./store";
-import { s3TargetFor } from "./target";
+import { s3TargetFor, type TargetOptions } from "./target";
 
 export interface UploadRequest {
   filename: string;
@@ -42,9 +42,9 @@ export const declaration = (o: { key: string; ownerId: string; input: UploadRequ
   expiresAt: o.expiresAt,
 });
 
-export async function createUpload(db: Db, config: Config, options: { origin: string; ownerId: string; input: UploadRequest }) {
-  const { origin, ownerId, input } = options;
-  const target = await s3TargetFor(config, origin);
+export async function createUpload(db: Db, config: Config, options: { target: TargetOptions; ownerId: string; input: UploadRequest }) {
+  const { ownerId, input } = options;
+  const target = await s3TargetFor(config, options.target);
   const key = keyFor(ownerId, input.filename);
   const ttl = config.uploads.urlTtlSeconds;
   const now = Date.now();
@@ -134,8 +134,8 @@ export interface DownloadLink {
 export interface DownloadLinkOptions {
   store: ObjectStore;
   config: Config;
-  /** The API's origin: the dev S3 endpoint's URLs point at it. */
-  origin: string;
+  /** Where the URL points (s3TargetFor). */
+  target: TargetOptions;
   ownerId: string;
   key: string;
 }
@@ -150,7 +150,7 @@ export async function downloadLink(db: Db, options: DownloadLinkOptions): Promis
   const filename = key.slice(key.lastIndexOf("/") + 1);
   // Whole seconds: the URL's signing time, and so its expiry, as the store will count them.
   const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const url = await presign(await s3TargetFor(config, options.origin), {
+  const url = await presign(await s3TargetFor(config, options.target), {
     method: "GET",
     key,
     expiresIn: DOWNLOAD_URL_TTL_SECONDS,

@@ -11,8 +11,8 @@ import { promisify } from "node:util";
 import { jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { resolveConfig, type Env } from "@/lib/config";
+import { devS3Target } from "@/lib/dev/s3-target";
 import { presign } from "@/lib/uploads/presign";
-import { devCredentials } from "@/lib/uploads/target";
 import { devSecrets, localAuthSecret, localSecretArgs, localSecrets } from "../../scripts/dev-secrets.mjs";
 import { token, useWorker, type Harness } from "./harness";
 
@@ -84,14 +84,14 @@ describe("a development server (npm start, no .dev.vars) trusts no constant of t
     await inBatches(constants, async (secret) => {
       // The Worker's own derivation, fed a source string instead of the checkout's secret.
       const config = resolveConfig({ ENVIRONMENT: "development", AUTH_SECRET: secret } as unknown as Env);
-      const target = { endpoint: `${origin}/api/dev-s3`, bucket: "routeflare-uploads", region: "auto", ...(await devCredentials(config)) };
+      const target = (await devS3Target(config, origin))!;
       const get = await fetch(await presign(target, { method: "GET", key, expiresIn: 600 }));
       expect({ secret, status: get.status }).toEqual({ secret, status: 403 });
       await get.body?.cancel();
     });
     // One overwrite attempt per shape of key is enough to show the PUT path checks the same way.
     const config = resolveConfig({ ENVIRONMENT: "development", AUTH_SECRET: constants[0]! } as unknown as Env);
-    const target = { endpoint: `${origin}/api/dev-s3`, bucket: "routeflare-uploads", region: "auto", ...(await devCredentials(config)) };
+    const target = (await devS3Target(config, origin))!;
     const put = await fetch(await presign(target, { method: "PUT", key, expiresIn: 600, contentType: "text/plain", contentLength: 6 }), {
       method: "PUT",
       headers: { "content-type": "text/plain" },

@@ -2,7 +2,7 @@
  * Faults injected into the running Worker (not mocks of the code under test): D1 failing in the
  * middle of a multi-statement write. The development-only switch FAULT_D1_BATCH_STATEMENT makes
  * the real local D1 run each batch with one statement that fails at run time, so D1 itself
- * rolls back what ran before it; the Worker sees D1's "Network connection lost" (lib/db/faults.ts).
+ * rolls back what ran before it; the Worker sees D1's "Network connection lost" (lib/faults/d1.ts).
  */
 import { describe, expect, it } from "vitest";
 import { countRows } from "../rows";

@@ -10,12 +10,17 @@ import { resolveConfig, type Env } from "@/lib/config";
 import { createLogger, serializeError } from "@/lib/core/log";
 import { problemResponse } from "@/lib/core/problem";
 import { createDb } from "@/lib/db/client";
-import { withInjectedFaults } from "@/lib/db/faults";
 import { clientBookmark, openSession } from "@/lib/db/session";
+import { partsLedgerStore } from "@/lib/dev/parts-ledger";
 import { devObjectKey } from "@/lib/dev/s3";
+import { devCredentials, devS3Target } from "@/lib/dev/s3-target";
 import { signDevToken } from "@/lib/dev/token";
+import { d1Faults } from "@/lib/faults/d1";
+import { withR2Faults } from "@/lib/faults/r2";
 import { runDailyMaintenance } from "@/lib/maintenance/daily";
 import { readStats } from "@/lib/stats/stats";
+import { StoreRefused } from "@/lib/uploads/store";
+import { s3TargetFor } from "@/lib/uploads/target";
 
 const config = (vars: Record<string, string>) => resolveConfig(vars as unknown as Env);
 
@@ -54,12 +59,11 @@ describe("config", () => {
     const dev = config({ ENVIRONMENT: "development", DEV_SECRET: "d", FAULT_D1: "unavailable", FAULT_R2: "on" });
     expect(dev.auth).toMatchObject({ secret: "d", usesDevSecret: true });
     expect(dev.faults.d1Failures).toBe(Infinity);
-    expect(dev.uploads.failR2).toBe(true);
+    expect(dev.faults.r2Unavailable).toBe(true);
     const prod = config({ ENVIRONMENT: "production", DEV_SECRET: "d", FAULT_D1: "unavailable", FAULT_D1_FAILURES: "3", FAULT_R2: "on" });
     expect(prod.auth).toMatchObject({ secret: undefined, usesDevSecret: false });
     expect(prod.cursorSecret).toBeUndefined();
-    expect(prod.faults).toEqual({ d1BatchStatement: undefined, d1Failures: 0, d1LatencyMs: 0 });
-    expect(prod.uploads.failR2).toBe(false);
+    expect(prod.faults).toEqual({ d1BatchStatement: undefined, d1Failures: 0, d1LatencyMs: 0, r2Unavailable: false });
     expect(config({ ENVIRONMENT: "development", DEV_SECRET: "d", AUTH_SECRET: "a" }).auth).toMatchObject({
       secret: "a",
       usesDevSecret: false,
@@ -81,17 +85,33 @@ describe("db", () => {
     expect(clientBookmark(req("not a bookmark!"))).toBeNull();
     expect(clientBookmark(new Request("https://x.test"))).toBeNull();
   });
+});
 
-  it("FAULT_D1_FAILURES fails the session's first calls as a lost connection, then lets D1 answer", async () => {
-    const session = withInjectedFaults(openSession(env.DB, { access: "read" }), {
-      d1BatchStatement: undefined,
-      d1Failures: 2,
-      d1LatencyMs: 0,
-    });
-    await expect(session.prepare("SELECT 1 AS one").first()).rejects.toThrow(/Network connection lost/);
-    await expect(session.batch([session.prepare("SELECT 1")])).rejects.toThrow(/Network connection lost/);
-    expect(await session.prepare("SELECT ? AS v").bind(7).first()).toEqual({ v: 7 });
-    expect(await session.batch([session.prepare("SELECT 2 AS two")])).toHaveLength(1);
+describe("faults", () => {
+  it("FAULT_D1_FAILURES fails each session's first calls as a lost connection, then lets D1 answer", async () => {
+    const faults = d1Faults(config({ ENVIRONMENT: "development", FAULT_D1_FAILURES: "2" }).faults);
+    for (const session of [faults(openSession(env.DB, { access: "read" })), faults(openSession(env.DB, { access: "read" }))]) {
+      await expect(session.prepare("SELECT 1 AS one").first()).rejects.toThrow(/Network connection lost/);
+      await expect(session.batch([session.prepare("SELECT 1")])).rejects.toThrow(/Network connection lost/);
+      expect(await session.prepare("SELECT ? AS v").bind(7).first()).toEqual({ v: 7 });
+      expect(await session.batch([session.prepare("SELECT 2 AS two")])).toHaveLength(1);
+    }
+  });
+
+  it("with no D1 switch on, or outside development, a session is handed back as is", () => {
+    const session = openSession(env.DB, { access: "read" });
+    expect(d1Faults(config({ ENVIRONMENT: "development" }).faults)(session)).toBe(session);
+    expect(d1Faults(config({ ENVIRONMENT: "production", FAULT_D1: "unavailable", FAULT_D1_LATENCY_MS: "5" }).faults)(session)).toBe(
+      session,
+    );
+  });
+
+  it("FAULT_R2=on stands a bucket that always fails in for the binding, in development only", async () => {
+    const bucket = env.BUCKET;
+    await expect(withR2Faults(bucket, config({ ENVIRONMENT: "development", FAULT_R2: "on" }).faults).head("k")).rejects.toThrow(
+      /R2 fault injected \(FAULT_R2=on\): head/,
+    );
+    expect(withR2Faults(bucket, config({ ENVIRONMENT: "production", FAULT_R2: "on" }).faults)).toBe(bucket);
   });
 });
 
@@ -101,6 +121,44 @@ describe("dev", () => {
     expect(devObjectKey(["routeflare-uploads", ...key.split("/")], "routeflare-uploads")).toBe(key);
     expect(() => devObjectKey(["other", ...key.split("/")], "routeflare-uploads")).toThrow();
     expect(() => devObjectKey(["routeflare-uploads", "uploads", "alice", "a.png"], "routeflare-uploads")).toThrow();
+  });
+
+  it("the parts ledger lists what the binding was sent while the upload is open, and nothing after", async () => {
+    const store = partsLedgerStore(env.BUCKET);
+    const key = "uploads/alice/0123456789abcdef0123456789abcdef/a.bin";
+    const uploadId = await store.create(key, { contentType: "application/octet-stream" });
+    const body = new Blob([new Uint8Array(5 << 20)]).stream();
+    const etag = await store.uploadPart({ key, uploadId, partNumber: 1, body, size: 5 << 20 });
+    expect(await store.listParts(key, uploadId)).toEqual([{ partNumber: 1, etag, size: 5 << 20 }]);
+    await store.abort(key, uploadId);
+    await expect(store.listParts(key, uploadId)).rejects.toEqual(expect.any(StoreRefused));
+    expect((await env.BUCKET.list({ prefix: "dev-s3-parts/" })).objects).toEqual([]);
+  });
+
+  it("presigned URLs point at the dev S3 endpoint only when the caller hands it in and it is enabled", async () => {
+    const origin = "http://127.0.0.1:8787";
+    const notConfigured = { status: 503, init: expect.objectContaining({ type: "uploads-not-configured" }) };
+    const dev = config({ ENVIRONMENT: "development", DEV_SECRET: "d" });
+    expect(await s3TargetFor(dev, { origin, local: devS3Target })).toEqual({
+      endpoint: `${origin}/api/dev-s3`,
+      bucket: "routeflare-uploads",
+      region: "auto",
+      ...(await devCredentials(dev)),
+    });
+    expect(devCredentials(dev)).toBe(devCredentials(dev)); // derived once per config
+    await expect(s3TargetFor(dev, { origin })).rejects.toMatchObject(notConfigured);
+    // Not enabled: outside development, or with no secret to derive its key from.
+    for (const vars of [{ ENVIRONMENT: "production", AUTH_SECRET: "a" }, { ENVIRONMENT: "development" }] as Record<string, string>[])
+      await expect(s3TargetFor(config(vars), { origin, local: devS3Target })).rejects.toMatchObject(notConfigured);
+    // Real credentials win over the stand-in, in development too.
+    const r2 = { R2_ACCOUNT_ID: "acct", R2_ACCESS_KEY_ID: "id", R2_SECRET_ACCESS_KEY: "key" };
+    expect(await s3TargetFor(config({ ENVIRONMENT: "development", DEV_SECRET: "d", ...r2 }), { origin, local: devS3Target })).toEqual({
+      endpoint: "https://acct.r2.cloudflarestorage.com",
+      bucket: "routeflare-uploads",
+      accessKeyId: "id",
+      secretAccessKey: "key",
+      region: "auto",
+    });
   });
 
   it("a dev token is an HS256 token for the sub, expiring when it says", async () => {

@@ -1,11 +1,11 @@
 import { HttpError } from "@/lib/core/problem";
 import * as api from "@/lib/dev/api";
 import * as s3 from "@/lib/dev/s3";
+import { devCredentials, devEndpointEnabled } from "@/lib/dev/s3-target";
 import type { Declaration } from "@/lib/http/declaration";
 import { defineRoute, endpoint, type RequestContext } from "@/lib/http/route";
 import { drainUnreadBody } from "@/lib/http/unread-body";
 import { bucketFor } from "@/lib/uploads/store";
-import { devCredentials, devEndpointEnabled } from "@/lib/uploads/target";
 
 type Params = { path: string[] };
 type S3Method = "PUT" | "GET" | "POST" | "DELETE";

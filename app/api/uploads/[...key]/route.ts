@@ -1,3 +1,4 @@
+import { devS3Target } from "@/lib/dev/s3-target";
 import { accepts } from "@/lib/http/accept";
 import { defineRoute, endpoint, json } from "@/lib/http/route";
 import * as api from "@/lib/uploads/api";
@@ -13,7 +14,8 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ ke
     const link = await downloadLink(c.db(), {
       store,
       config: c.config,
-      origin: c.url.origin,
+      // In development without store credentials, the link points at the Worker's dev S3 endpoint.
+      target: { origin: c.url.origin, local: devS3Target },
       ownerId: user.id,
       key: c.params.key.join("/"),
     });

@@ -1,20 +1,24 @@
-import { defineRoute, endpoint, json } from "@/lib/http/route";
+import { partsLedgerStore } from "@/lib/dev/parts-ledger";
+import { defineRoute, endpoint, json, type RequestContext } from "@/lib/http/route";
 import * as api from "@/lib/uploads/api";
 import { abortMultipartUpload, createMultipartUpload, listUploadedParts } from "@/lib/uploads/multipart";
 import { multipartStoreFor, objectStoreFor } from "@/lib/uploads/store";
 
+// In development without store credentials, the binding-backed parts ledger stands in for S3.
+const multipartStore = (c: RequestContext) => multipartStoreFor(c.env, c.config, { local: partsLedgerStore });
+
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: endpoint(api.createMultipartUpload, async (c, { user, body }) => {
-    const store = await multipartStoreFor(c.env, c.config);
+    const store = await multipartStore(c);
     return json(await createMultipartUpload(c.db(), store, { ownerId: user.id, input: body }), { status: 201 });
   }),
   // What the store already has: a client resumes by sending only the missing parts.
   GET: endpoint(api.listParts, async (c, { user, query }) => {
-    const store = await multipartStoreFor(c.env, c.config);
+    const store = await multipartStore(c);
     return json(await listUploadedParts(c.db(), store, { ownerId: user.id, ...query }));
   }),
   DELETE: endpoint(api.abortMultipartUpload, async (c, { user, query }) => {
-    const stores = { multipart: await multipartStoreFor(c.env, c.config), objects: await objectStoreFor(c.env, c.config) };
+    const stores = { multipart: await multipartStore(c), objects: await objectStoreFor(c.env, c.config) };
     await abortMultipartUpload(c.db(), stores, { ownerId: user.id, ...query });
     return new Response(null, { status: 204 });
   }),

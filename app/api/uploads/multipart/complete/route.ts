@@ -1,3 +1,4 @@
+import { partsLedgerStore } from "@/lib/dev/parts-ledger";
 import { defineRoute, endpoint, json } from "@/lib/http/route";
 import * as api from "@/lib/uploads/api";
 import { completeMultipartUpload } from "@/lib/uploads/multipart";
@@ -5,7 +6,9 @@ import { multipartStoreFor, objectStoreFor } from "@/lib/uploads/store";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: endpoint(api.completeMultipartUpload, async (c, { user, body }) => {
-    const stores = { multipart: await multipartStoreFor(c.env, c.config), objects: await objectStoreFor(c.env, c.config) };
+    // In development without store credentials, the binding-backed parts ledger stands in for S3.
+    const multipart = await multipartStoreFor(c.env, c.config, { local: partsLedgerStore });
+    const stores = { multipart, objects: await objectStoreFor(c.env, c.config) };
     return json(await completeMultipartUpload(c.db(), stores, { ownerId: user.id, ...body }));
   }),
 });

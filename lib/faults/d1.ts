@@ -20,7 +20,7 @@
  */
 
 import type { FaultOptions } from "../config";
-import { aroundCalls } from "./around-calls";
+import { aroundCalls } from "../db/around-calls";
 
 /** Fails at run time (SQLite raises "integer overflow"), after the statements before it ran. */
 const FAILING_STATEMENT = "SELECT abs(-9223372036854775808)";
@@ -32,10 +32,24 @@ export class InjectedD1Unavailable extends Error {
   }
 }
 
-export function withInjectedFaults(session: D1DatabaseSession, faults: FaultOptions): D1DatabaseSession {
-  const slow = faults.d1LatencyMs > 0 ? withLatency(session, faults.d1LatencyMs) : session;
-  const failing = faults.d1Failures > 0 ? withFailingCalls(slow, faults.d1Failures) : slow;
-  return faults.d1BatchStatement === undefined ? failing : withFailingBatchStatement(failing, faults.d1BatchStatement);
+/** What the D1 switches do to a request's session. */
+export type SessionFaults = (session: D1DatabaseSession) => D1DatabaseSession;
+
+const noFaults: SessionFaults = (session) => session;
+
+/**
+ * The D1 switches that are on, composed once per isolate (lib/http/runtime.ts) into one wrapper
+ * of each request's session; every session it wraps counts its own failing calls. The identity
+ * when none is on, as always outside development (lib/config.ts reads them only there).
+ */
+export function d1Faults(faults: FaultOptions): SessionFaults {
+  const { d1LatencyMs, d1Failures, d1BatchStatement } = faults;
+  if (d1LatencyMs === 0 && d1Failures === 0 && d1BatchStatement === undefined) return noFaults;
+  return (session) => {
+    const slow = d1LatencyMs > 0 ? withLatency(session, d1LatencyMs) : session;
+    const failing = d1Failures > 0 ? withFailingCalls(slow, d1Failures) : slow;
+    return d1BatchStatement === undefined ? failing : withFailingBatchStatement(failing, d1BatchStatement);
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,15 @@
+/**
+ * Development-only fault injection for R2: with `FAULT_R2=on` (honoured only when
+ * ENVIRONMENT=development; ignored otherwise) every call the upload code makes to the BUCKET
+ * binding throws, as an R2 outage would, so tests can show the 503 + Retry-After answers and
+ * that a request refused before any store call never reaches the store.
+ */
+import type { FaultOptions } from "../config";
+
+/** A bucket whose every call throws. It holds no state, so one serves every request. */
+const failingBucket = new Proxy({} as R2Bucket, {
+  get: (_t, prop) => () => Promise.reject(new Error(`R2 fault injected (FAULT_R2=on): ${String(prop)}`)),
+});
+
+/** The bucket as the upload code sees it: the binding, or while FAULT_R2 is on, one that always fails. */
+export const withR2Faults = (bucket: R2Bucket, faults: FaultOptions): R2Bucket => (faults.r2Unavailable ? failingBucket : bucket);
