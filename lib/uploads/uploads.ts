@@ -121,10 +121,6 @@ export async function completeUpload(db: Db, store: ObjectStore, options: { owne
   return verifyStored(db, store, declared);
 }
 
-/**
- * A short-lived presigned GET for the owner, only for a completed upload whose object still has
- * the ETag `complete` verified. The URL makes the browser download the file, never render it.
- */
 /** A presigned GET of a completed upload, and when it stops working. */
 export interface DownloadLink {
   url: string;
@@ -140,6 +136,10 @@ export interface DownloadLinkOptions {
   key: string;
 }
 
+/**
+ * A short-lived presigned GET for the owner, only for a completed upload whose object still has
+ * the ETag `complete` verified. The URL makes the browser download the file, never render it.
+ */
 export async function downloadLink(db: Db, options: DownloadLinkOptions): Promise<DownloadLink> {
   const { store, config } = options;
   const { key } = ownedKey(options.key, options.ownerId);
