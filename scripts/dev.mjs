@@ -1,57 +1,75 @@
 #!/usr/bin/env node
 // `npm run dev`: the same Worker as `npm start` (lean path, /docs, demo pages, local D1/R2 under
 // .wrangler/state), rebuilt on every source change. wrangler dev watches what it bundles
-// (worker/index.ts, lib/, OpenNext's output) and reloads the Worker by itself, keeping local
-// state; this script re-runs the OpenNext build when anything the build stamp covers changes
-// (app/, lib/, worker/, public/, drizzle/, config files), so pages and Next-only routes follow too.
+// (worker/index.ts, lib/, app/api/, a copy of OpenNext's output) and reloads the Worker by itself,
+// keeping local state; this script re-runs the OpenNext build when anything the build stamp
+// covers changes (app/, lib/, worker/, public/, drizzle/, config files) and swaps its output in,
+// so pages and Next-only routes follow too. test/integration/readme-commands.test.ts runs it.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { SOURCES } from "./build-stamp.mjs";
 import { buildIfNeeded, migrateLocal, populateCacheIfNeeded, prepareLocal, wranglerDevArgs } from "./prepare-local.mjs";
 import { bin, root } from "./toolchain.mjs";
 
 let building = false;
 
-// The OpenNext build empties .open-next/assets before writing it again, so wrangler serves the
-// pages from a copy that is swapped in only after a successful build: they never 404 mid-build.
-const ASSETS = join(".wrangler", "dev-assets");
-function copyAssets() {
-  const [dir, next, old] = [ASSETS, `${ASSETS}.next`, `${ASSETS}.old`].map((p) => join(root, p));
+// wrangler bundles the Worker from a copy of OpenNext's output, never from .open-next itself: the
+// OpenNext build deletes .open-next first and rewrites it for minutes, and wrangler holds every
+// request while a rebundle fails (until one succeeds), so bundling from .open-next made the
+// server hang for the whole length of a rebuild. The copy is swapped in after a successful build
+// only: meanwhile the last good build stays served, and an edit to a route or lib/ is rebundled
+// and served at once (the lean path is bundled from the sources).
+const OUTPUT = join(root, ".open-next");
+const SNAPSHOT = join(root, ".wrangler", "dev-open-next");
+function snapshotBuild() {
+  const [next, old] = [`${SNAPSHOT}.next`, `${SNAPSHOT}.old`];
   rmSync(next, { recursive: true, force: true });
-  cpSync(join(root, ".open-next", "assets"), next, { recursive: true });
+  // .open-next/cache is what `populateCache` reads, not part of the Worker.
+  cpSync(OUTPUT, next, { recursive: true, filter: (src) => src !== join(OUTPUT, "cache") });
   // Two renames: the directory is missing for microseconds, not for a whole delete.
   rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(next, dir);
+  if (existsSync(SNAPSHOT)) renameSync(SNAPSHOT, old);
+  renameSync(next, SNAPSHOT);
   rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * wrangler.toml with an `[alias]` table pointing each `../.open-next/…` import of worker/*.ts at
+ * the same file of the snapshot (wrangler matches the specifier as written; its `--alias` flag is
+ * ignored by `wrangler dev`). Written next to wrangler.toml, so its relative paths resolve the
+ * same, and git-ignored; rewritten only when it changes (wrangler reloads on a config change).
+ */
+const DEV_CONFIG = join(root, ".dev.wrangler.toml");
+function writeDevConfig() {
+  const dir = join(root, "worker");
+  const specifiers = new Set();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
+    for (const m of readFileSync(join(dir, name), "utf8").matchAll(/["'](\.\.\/\.open-next\/[^"']+)["']/g)) specifiers.add(m[1]);
+  }
+  if (specifiers.size === 0) throw new Error("worker/*.ts imports nothing from ../.open-next/: scripts/dev.mjs needs updating");
+  const aliases = [...specifiers].map((s) => `${JSON.stringify(s)} = ${JSON.stringify(join(SNAPSHOT, relative(OUTPUT, resolve(dir, s))))}`);
+  const text = [
+    "# Written by scripts/dev.mjs from wrangler.toml, for `npm run dev`; do not edit.",
+    readFileSync(join(root, "wrangler.toml"), "utf8").trimEnd(),
+    "",
+    "[alias]",
+    ...aliases,
+    "",
+  ].join("\n");
+  if (!existsSync(DEV_CONFIG) || readFileSync(DEV_CONFIG, "utf8") !== text) writeFileSync(DEV_CONFIG, text);
 }
 
 await prepareLocal();
-copyAssets();
-const server = spawn(bin("wrangler"), wranglerDevArgs(process.env.PORT || "8787", ["--assets", ASSETS, ...process.argv.slice(2)]), {
-  cwd: root,
-  stdio: ["inherit", "pipe", "pipe"],
-});
+snapshotBuild();
+writeDevConfig();
+const server = spawn(
+  bin("wrangler"),
+  wranglerDevArgs(process.env.PORT || "8787", ["--config", DEV_CONFIG, "--assets", join(SNAPSHOT, "assets"), ...process.argv.slice(2)]),
+  { cwd: root, stdio: "inherit" },
+);
 server.on("exit", (code) => process.exit(code ?? 1));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
-
-// While the OpenNext build rewrites .open-next/, wrangler's watcher tries to rebundle the Worker
-// and fails ("Could not resolve ../.open-next/…") until the build is done, then reloads cleanly.
-// Those failures are expected, so during a build only wrangler's request and status lines
-// ("[wrangler:…]") are shown.
-for (const [from, to] of [
-  [server.stdout, process.stdout],
-  [server.stderr, process.stderr],
-]) {
-  let rest = "";
-  from.setEncoding("utf8");
-  from.on("data", (chunk) => {
-    const lines = (rest + chunk).split("\n");
-    rest = lines.pop();
-    for (const line of lines) if (!building || line.includes("[wrangler:")) to.write(`${line}\n`);
-  });
-}
 
 let again = false;
 let timer;
@@ -64,12 +82,13 @@ async function rebuild() {
   }
   building = true;
   const started = Date.now();
-  console.log("[dev] a source changed: rebuilding (wrangler's reload attempts meanwhile are hidden).");
+  console.log("[dev] a source changed: rebuilding (the server keeps the last build meanwhile).");
   try {
     await buildIfNeeded();
     await migrateLocal();
     await populateCacheIfNeeded();
-    copyAssets();
+    snapshotBuild();
+    writeDevConfig();
     console.log(`[dev] rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s; wrangler reloads the Worker.`);
   } catch (err) {
     console.error(`[dev] build failed (the server keeps the last good build): ${err.message}`);

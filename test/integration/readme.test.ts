@@ -1,10 +1,12 @@
 /**
  * The README cannot drift from the code: its five-minute tour runs here, block as written, with
  * bash against the built Worker holding this checkout's development secrets (as `npm start`
- * does), and every `npm run <script>` it mentions exists.
+ * does), every `npm run <script>` it mentions exists, and every shell block it shows is run by a
+ * test its marker names (readme-commands.test.ts runs `npm start` and `npm run dev`) or is
+ * listed in NOT_RUN with the reason.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -16,6 +18,17 @@ const root = join(import.meta.dirname, "..", "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
 const run = promisify(execFile);
 const w = useWorker({ devSecret: true, vars: () => localSecrets(root) });
+
+/**
+ * The README's shell blocks that no test runs, each found by a command it contains, and why.
+ * Every other shell block follows a `<!-- …: <file> runs … -->` marker naming what runs it.
+ */
+const NOT_RUN = [
+  {
+    contains: "npm run deploy",
+    why: "the one-time deploy setup: wrangler login, remote D1 and R2, secrets and a real deploy need a Cloudflare account and the network",
+  },
+];
 
 /** The fenced sh block right after the `<!-- tour: … -->` marker. */
 function tour(): string {
@@ -52,6 +65,32 @@ describe("README", () => {
       const { stdout } = await run(process.execPath, [join(root, "scripts", `${script}.mjs`), "--help"], { cwd: root });
       expect(stdout).toMatch(new RegExp(`^Usage: npm run ${script} -- `));
     }
+  });
+
+  it("every shell block is run by what the marker before it names, or is listed here with why not", () => {
+    const blocks = [...readme.matchAll(/(?:<!--([^>]*)-->\s*)?```(?:sh|bash|shell|console)\n([\s\S]*?)```/g)].map((m) => ({
+      marker: m[1],
+      text: m[2]!,
+    }));
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    const unaccounted: string[] = [];
+    for (const { marker, text } of blocks) {
+      if (marker !== undefined) {
+        // A marker names the files that run the block: each must exist and be about the README.
+        const files = [...marker.matchAll(/(?<![\w./-])(?:test|\.ci|scripts)\/[\w./-]*\w/g)].map((m) => m[0]);
+        expect(files, `the marker <!--${marker}--> names no file that runs its block`).not.toEqual([]);
+        for (const file of files) {
+          expect(existsSync(join(root, file)), `${file}, named by the marker <!--${marker}-->, does not exist`).toBe(true);
+          expect(readFileSync(join(root, file), "utf8"), `${file} (named by a README marker)`).toContain("README");
+        }
+      } else if (!NOT_RUN.some(({ contains }) => text.includes(contains))) unaccounted.push(text.split("\n")[0]!);
+    }
+    expect(
+      unaccounted,
+      "README shell blocks that no test runs: run them in a test and name it in a <!-- … --> marker, or list them in NOT_RUN",
+    ).toEqual([]);
+    // Every exception still matches a block.
+    expect(NOT_RUN.filter(({ contains }) => !blocks.some(({ text }) => text.includes(contains)))).toEqual([]);
   });
 
   it("a restart with no source change does not rebuild (npm start's first step)", async () => {
