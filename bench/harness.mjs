@@ -144,9 +144,11 @@ function listeningPorts(pid) {
     }
   }
   const ports = [];
-  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f[3] === "0A" && inodes.has(f[9])) ports.push(parseInt(f[1].split(":")[1], 16));
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === "0A" && inodes.has(f[9])) ports.push(parseInt(f[1].slice(f[1].lastIndexOf(":") + 1), 16));
+    }
   }
   return ports;
 }
@@ -167,7 +169,7 @@ export async function directPort(s, path) {
       continue;
     }
     if (!cmdline.includes("workerd") || cmdline.includes(`entry=127.0.0.1:${s.port}`)) continue;
-    for (const port of listeningPorts(pid)) {
+    for (const port of listeningPorts(pid).filter((p) => p !== s.port)) {
       const ok = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) }).then(
         async (r) => (await r.arrayBuffer(), r.ok),
         () => false,
