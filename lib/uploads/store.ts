@@ -225,12 +225,17 @@ export type LocalMultipartStore = (bucket: R2Bucket) => MultipartStore;
 
 /**
  * Multipart calls: the store's S3 API with credentials; in development without them, `local` on
- * the BUCKET binding. The caller hands `local` in (lib/dev/parts-ledger.ts): development code
- * sits above the uploads feature, which never imports it.
+ * the BUCKET binding; else (or with `local` null) 503. The caller hands `local` in
+ * (lib/dev/parts-ledger.ts): development code sits above the uploads feature, which never
+ * imports it.
  */
-export async function multipartStoreFor(env: Env, config: Config, { local }: { local: LocalMultipartStore }): Promise<MultipartStore> {
+export async function multipartStoreFor(
+  env: Env,
+  config: Config,
+  { local }: { local: LocalMultipartStore | null },
+): Promise<MultipartStore> {
   const target = storeTarget(config);
   if (target) return s3Store(target);
-  if (config.development) return local(bucketFor(env, config));
+  if (config.development && local) return local(bucketFor(env, config));
   throw notConfigured();
 }

@@ -38,12 +38,13 @@ export type LocalTarget = (config: Config, origin: string) => Promise<S3Target |
 export interface TargetOptions {
   /** The API's origin: `local` may point URLs at it. */
   origin: string;
-  local?: LocalTarget;
+  /** What stands in for the store's S3 API without credentials; null for nothing (then 503). */
+  local: LocalTarget | null;
 }
 
 /** Where presigned URLs point: the store's S3 API, else `local`'s target; else 503. */
 export async function s3TargetFor(config: Config, { origin, local }: TargetOptions): Promise<S3Target> {
-  const target = storeTarget(config) ?? (await local?.(config, origin)) ?? null;
+  const target = storeTarget(config) ?? (local ? await local(config, origin) : null);
   if (!target) throw notConfigured();
   return target;
 }

@@ -146,7 +146,7 @@ describe("dev", () => {
       ...(await devCredentials(dev)),
     });
     expect(devCredentials(dev)).toBe(devCredentials(dev)); // derived once per config
-    await expect(s3TargetFor(dev, { origin })).rejects.toMatchObject(notConfigured);
+    await expect(s3TargetFor(dev, { origin, local: null })).rejects.toMatchObject(notConfigured);
     // Not enabled: outside development, or with no secret to derive its key from.
     for (const vars of [{ ENVIRONMENT: "production", AUTH_SECRET: "a" }, { ENVIRONMENT: "development" }] as Record<string, string>[])
       await expect(s3TargetFor(config(vars), { origin, local: devS3Target })).rejects.toMatchObject(notConfigured);
