@@ -215,7 +215,7 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
  * Finished objects are checked through the BUCKET binding, unless R2_S3_ENDPOINT points the
  * uploads at another S3-compatible store (then through its S3 API, where the objects are).
  */
-export async function objectStoreFor(env: Env, config: Config): Promise<ObjectStore> {
+export function objectStoreFor(env: Env, config: Config): ObjectStore {
   const target = config.uploads.r2.s3Endpoint ? storeTarget(config) : null;
   return target ? s3Store(target) : bindingObjects(bucketFor(env, config));
 }
@@ -229,11 +229,7 @@ export type LocalMultipartStore = (bucket: R2Bucket) => MultipartStore;
  * (lib/dev/parts-ledger.ts): development code sits above the uploads feature, which never
  * imports it.
  */
-export async function multipartStoreFor(
-  env: Env,
-  config: Config,
-  { local }: { local: LocalMultipartStore | null },
-): Promise<MultipartStore> {
+export function multipartStoreFor(env: Env, config: Config, { local }: { local: LocalMultipartStore | null }): MultipartStore {
   const target = storeTarget(config);
   if (target) return s3Store(target);
   if (config.development && local) return local(bucketFor(env, config));

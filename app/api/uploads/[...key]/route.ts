@@ -10,7 +10,7 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ ke
   // it by default; with `Accept: application/json` the link itself, so a page that must send a
   // bearer token can still let the browser download straight from the store.
   GET: endpoint(api.downloadUpload, async (c, { user }) => {
-    const store = await objectStoreFor(c.env, c.config);
+    const store = objectStoreFor(c.env, c.config);
     const link = await downloadLink(c.db(), {
       store,
       config: c.config,

@@ -9,16 +9,16 @@ const multipartStore = (c: RequestContext) => multipartStoreFor(c.env, c.config,
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: endpoint(api.createMultipartUpload, async (c, { user, body }) => {
-    const store = await multipartStore(c);
+    const store = multipartStore(c);
     return json(await createMultipartUpload(c.db(), store, { ownerId: user.id, input: body }), { status: 201 });
   }),
   // What the store already has: a client resumes by sending only the missing parts.
   GET: endpoint(api.listParts, async (c, { user, query }) => {
-    const store = await multipartStore(c);
+    const store = multipartStore(c);
     return json(await listUploadedParts(c.db(), store, { ownerId: user.id, ...query }));
   }),
   DELETE: endpoint(api.abortMultipartUpload, async (c, { user, query }) => {
-    const stores = { multipart: await multipartStore(c), objects: await objectStoreFor(c.env, c.config) };
+    const stores = { multipart: multipartStore(c), objects: objectStoreFor(c.env, c.config) };
     await abortMultipartUpload(c.db(), stores, { ownerId: user.id, ...query });
     return new Response(null, { status: 204 });
   }),

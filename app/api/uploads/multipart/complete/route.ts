@@ -7,8 +7,8 @@ import { multipartStoreFor, objectStoreFor } from "@/lib/uploads/store";
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: endpoint(api.completeMultipartUpload, async (c, { user, body }) => {
     // In development without store credentials, the binding-backed parts ledger stands in for S3.
-    const multipart = await multipartStoreFor(c.env, c.config, { local: partsLedgerStore });
-    const stores = { multipart, objects: await objectStoreFor(c.env, c.config) };
+    const multipart = multipartStoreFor(c.env, c.config, { local: partsLedgerStore });
+    const stores = { multipart, objects: objectStoreFor(c.env, c.config) };
     return json(await completeMultipartUpload(c.db(), stores, { ownerId: user.id, ...body }));
   }),
 });
