@@ -42,6 +42,12 @@ export interface TargetOptions {
   local: LocalTarget | null;
 }
 
+/** What every call that signs URLs takes in its options: the configuration, and where the URLs point. */
+export interface SigningOptions {
+  config: Config;
+  target: TargetOptions;
+}
+
 /** Where presigned URLs point: the store's S3 API, else `local`'s target; else 503. */
 export async function s3TargetFor(config: Config, { origin, local }: TargetOptions): Promise<S3Target> {
   const target = storeTarget(config) ?? (local ? await local(config, origin) : null);

@@ -11,8 +11,7 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ ke
   // bearer token can still let the browser download straight from the store.
   GET: endpoint(api.downloadUpload, async (c, { user }) => {
     const store = objectStoreFor(c.env, c.config);
-    const link = await downloadLink(c.db(), {
-      store,
+    const link = await downloadLink(c.db(), store, {
       config: c.config,
       // In development without store credentials, the link points at the Worker's dev S3 endpoint.
       target: { origin: c.url.origin, local: devS3Target },
