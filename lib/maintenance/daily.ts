@@ -8,10 +8,10 @@ import { getConfig, type Config, type Env } from "../config";
 import { openSession } from "../db/session";
 import { createDb } from "../db/client";
 import { createLogger, serializeError } from "../core/log";
-import { partsLedgerStore } from "../dev/parts-ledger";
+import { multipartStore } from "../dev/stand-ins";
 import { pruneIdempotencyKeys } from "../posts/posts";
 import { pruneUncompletedUploads } from "../uploads/cleanup";
-import { multipartStoreFor, objectStoreFor, type MultipartStore } from "../uploads/store";
+import { objectStoreFor, type MultipartStore } from "../uploads/store";
 import { pruneWebhookEvents } from "../webhooks/retention";
 
 export interface MaintenanceResult {
@@ -24,8 +24,7 @@ export interface MaintenanceResult {
 /** The multipart calls, or none where the store has none (production without credentials). */
 function multipartStoreOrNone(env: Env, config: Config): MultipartStore | undefined {
   try {
-    // Development without store credentials: the binding-backed stand-in the upload routes use too.
-    return multipartStoreFor(env, config, { local: partsLedgerStore });
+    return multipartStore(env, config);
   } catch {
     return undefined;
   }

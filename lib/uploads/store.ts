@@ -4,7 +4,7 @@
  * signed with aws4fetch when R2_S3_ENDPOINT points the uploads at another S3-compatible store.
  * The multipart calls go through the S3 API whenever R2 credentials are set, since the binding
  * cannot list the parts of an upload; in development without credentials, through the
- * binding-backed stand-in the caller hands in (lib/dev/parts-ledger.ts).
+ * binding-backed stand-in the caller hands in (lib/dev/stand-ins.ts).
  *
  * A store that throws for any other reason is unavailable: callers answer 503 + Retry-After.
  */
@@ -226,8 +226,7 @@ export type LocalMultipartStore = (bucket: R2Bucket) => MultipartStore;
 /**
  * Multipart calls: the store's S3 API with credentials; in development without them, `local` on
  * the BUCKET binding; else (or with `local` null) 503. The caller hands `local` in
- * (lib/dev/parts-ledger.ts): development code sits above the uploads feature, which never
- * imports it.
+ * (lib/dev/stand-ins.ts says why).
  */
 export function multipartStoreFor(env: Env, config: Config, { local }: { local: LocalMultipartStore | null }): MultipartStore {
   const target = storeTarget(config);

@@ -30,7 +30,7 @@ export const notConfigured = () =>
 
 /**
  * Where presigned URLs point when the store has no credentials, or null where nothing stands
- * in: the caller hands it in (in development, the Worker's own S3 endpoint, lib/dev/s3-target.ts).
+ * in: the caller hands it in (in development, the Worker's own S3 endpoint; lib/dev/stand-ins.ts).
  */
 export type LocalTarget = (config: Config, origin: string) => Promise<S3Target | null>;
 
