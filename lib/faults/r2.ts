@@ -6,9 +6,13 @@
  */
 import type { FaultOptions } from "../config";
 
-/** A bucket whose every call throws. It holds no state, so one serves every request. */
+/**
+ * A bucket whose every call throws. It holds no state, so one serves every request. It has no
+ * `then`: awaiting it (or returning it from an async function) gives the bucket, where a `then`
+ * that never calls back would hang.
+ */
 const failingBucket = new Proxy({} as R2Bucket, {
-  get: (_t, prop) => () => Promise.reject(new Error(`R2 fault injected (FAULT_R2=on): ${String(prop)}`)),
+  get: (_t, prop) => (prop === "then" ? undefined : () => Promise.reject(new Error(`R2 fault injected (FAULT_R2=on): ${String(prop)}`))),
 });
 
 /** The bucket as the upload code sees it: the binding, or while FAULT_R2 is on, one that always fails. */

@@ -114,6 +114,16 @@ describe("faults", () => {
     );
     expect(withR2Faults(bucket, config({ ENVIRONMENT: "production", FAULT_R2: "on" }).faults)).toBe(bucket);
   });
+
+  it("the failing bucket is not a thenable: awaiting it gives the bucket instead of hanging", async () => {
+    const failing = withR2Faults(env.BUCKET, config({ ENVIRONMENT: "development", FAULT_R2: "on" }).faults);
+    // Compared by identity: a matcher would read properties off the proxy, each a failing call.
+    const outcome = await Promise.race([
+      (async () => ((await failing) === failing ? "the bucket" : "something else"))(),
+      new Promise<string>((resolve) => setTimeout(() => resolve("hung"), 1000)),
+    ]);
+    expect(outcome).toBe("the bucket");
+  });
 });
 
 describe("dev", () => {
