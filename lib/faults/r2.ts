@@ -1,8 +1,9 @@
 /**
  * Development-only fault injection for R2: with `FAULT_R2=on` (honoured only when
- * ENVIRONMENT=development; ignored otherwise) every call the upload code makes to the BUCKET
- * binding throws, as an R2 outage would, so tests can show the 503 + Retry-After answers and
- * that a request refused before any store call never reaches the store.
+ * ENVIRONMENT=development; ignored otherwise) every call to the BUCKET binding throws, as an R2
+ * outage would — the upload routes', the dev S3 endpoint's and the daily job's, which all take
+ * the bucket from `bucketFor` (lib/uploads/store.ts) — so tests can show the 503 + Retry-After
+ * answers and that a request refused before any store call never reaches the store.
  */
 import type { FaultOptions } from "../config";
 
