@@ -62,7 +62,7 @@ export const LIB_LAYERS = [
   // Development only: the dev S3 endpoint and where presigned URLs point at it, the dev token,
   // and the parts ledger that stands in for the store's multipart calls without credentials. The
   // features never import it: the route files and the daily job above hand the dev target and
-  // the ledger to lib/uploads.
+  // the ledger to lib/uploads, all through lib/dev/stand-ins.ts.
   ["dev"],
   ["maintenance", "openapi"], // the cron job, the OpenAPI assembly
 ];

@@ -42,9 +42,11 @@ export interface Secrets {
   /** Largest multipart upload in bytes (default 5 GiB, at most 5 TiB: the store's object limit). */
   UPLOAD_MULTIPART_MAX_BYTES?: string;
   /**
-   * Development only (ignored unless ENVIRONMENT=development): `on` makes every call the upload
-   * routes make to the BUCKET binding throw, to show how the API answers when R2 is down
-   * (lib/faults/r2.ts).
+   * Development only (ignored unless ENVIRONMENT=development): `on` makes every call to the
+   * BUCKET binding throw, to show how the API answers when R2 is down (lib/faults/r2.ts): the
+   * upload routes', the dev S3 endpoint's (where presigned URLs point without R2 credentials) and
+   * the daily job's cleanup of uncompleted uploads. Calls through the store's S3 API (with R2
+   * credentials) are not affected.
    */
   FAULT_R2?: string;
   CHAT_PROVIDER?: string;
@@ -95,7 +97,7 @@ export interface FaultOptions {
   d1Failures: number;
   /** Wait this many ms before every D1 call; 0 = none. */
   d1LatencyMs: number;
-  /** Every call the upload code makes to the BUCKET binding throws. */
+  /** Every call to the BUCKET binding throws: the upload routes', the dev S3 endpoint's, the daily job's. */
   r2Unavailable: boolean;
 }
 

@@ -3,7 +3,7 @@
  * set: the local BUCKET binding's multipart API, plus a small ledger of the parts it was sent,
  * since the binding cannot list the parts of an upload. The dev S3 endpoint (s3.ts) works
  * through it, and so do the uploads routes and the daily job, which hand it to
- * `multipartStoreFor` (lib/uploads/store.ts) as the store to use in development.
+ * `multipartStoreFor` (lib/uploads/store.ts) through stand-ins.ts.
  *
  * The ledger lives in the bucket under `dev-s3-parts/<uploadId>/`: one empty object per part
  * (its ETag and size as metadata), and an `open` marker from create until complete or abort, so

@@ -1,8 +1,8 @@
 /**
  * Where presigned URLs point in development without store credentials: the Worker's own
  * S3-compatible endpoint (s3.ts, served at `/api/dev-s3`), signed with a key derived from this
- * server's secret. The route files hand `devS3Target` to lib/uploads as its `local` target: the
- * uploads feature never imports development code.
+ * server's secret. Its callers hand `devS3Target` to lib/uploads as its `local` target, through
+ * stand-ins.ts.
  */
 import type { Config } from "../config";
 import { hasStoreCredentials, type LocalTarget } from "../uploads/target";

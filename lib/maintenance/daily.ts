@@ -4,14 +4,14 @@
  * their 24 h, declared uploads nobody completed (and their objects or multipart parts). Each
  * delete is bounded, so a large backlog is many short statements, not one long one.
  */
-import { getConfig, type Env } from "../config";
+import { getConfig, type Config, type Env } from "../config";
 import { openSession } from "../db/session";
 import { createDb } from "../db/client";
 import { createLogger, serializeError } from "../core/log";
-import { partsLedgerStore } from "../dev/parts-ledger";
+import { multipartStore } from "../dev/stand-ins";
 import { pruneIdempotencyKeys } from "../posts/posts";
 import { pruneUncompletedUploads } from "../uploads/cleanup";
-import { multipartStoreFor, objectStoreFor } from "../uploads/store";
+import { objectStoreFor, type MultipartStore } from "../uploads/store";
 import { pruneWebhookEvents } from "../webhooks/retention";
 
 export interface MaintenanceResult {
@@ -19,6 +19,15 @@ export interface MaintenanceResult {
   idempotencyKeys: number;
   /** Declared uploads never completed, removed with their objects or parts. */
   uncompletedUploads: number;
+}
+
+/** The multipart calls, or none where the store has none (production without credentials). */
+function multipartStoreOrNone(env: Env, config: Config): MultipartStore | undefined {
+  try {
+    return multipartStore(env, config);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<MaintenanceResult> {
@@ -29,9 +38,8 @@ export async function runDailyMaintenance(env: Env, now = Date.now()): Promise<M
     const db = createDb(openSession(env.DB, { access: "write" }));
     const webhookEvents = await pruneWebhookEvents(db, config.webhooks.retentionDays, now);
     const idempotencyKeys = await pruneIdempotencyKeys(db, { now });
-    // Development without store credentials: the binding-backed stand-in the upload routes use too.
-    const multipart = await multipartStoreFor(env, config, { local: partsLedgerStore }).catch(() => undefined);
-    const uncompletedUploads = await pruneUncompletedUploads(db, { objects: await objectStoreFor(env, config), multipart }, { now });
+    const stores = { objects: objectStoreFor(env, config), multipart: multipartStoreOrNone(env, config) };
+    const uncompletedUploads = await pruneUncompletedUploads(db, stores, { now });
     const result = { webhookEvents, idempotencyKeys, uncompletedUploads };
     log.info("maintenance done", { deleted: result });
     return result;

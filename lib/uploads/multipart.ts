@@ -5,14 +5,13 @@
  * aborts through the store. The declaration lives in D1 next to the single-PUT ones.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
 import { HttpError, badRequest, notFound } from "../core/problem";
 import { createPresigner } from "./presign";
 import { MULTIPART } from "./schemas";
 import { StoreRefused, storeCall, type MultipartStore, type ObjectStore } from "./store";
-import { s3TargetFor, type TargetOptions } from "./target";
+import { s3TargetFor, type SigningOptions } from "./target";
 import { declaration, declarationOf, keyFor, ownedKey, verifyStored, type UploadRequest } from "./uploads";
 
 const MiB = 1024 * 1024;
@@ -76,7 +75,7 @@ const alreadyCompleted = () => new HttpError(409, { type: "upload-completed", de
 
 export async function signParts(
   db: Db,
-  options: { config: Config; target: TargetOptions; ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] },
+  options: SigningOptions & { ownerId: string; key: string; uploadId: string; partNumbers: readonly number[] },
 ) {
   const { config } = options;
   const row = await pendingUpload(db, options);

@@ -4,7 +4,7 @@
  * signed with aws4fetch when R2_S3_ENDPOINT points the uploads at another S3-compatible store.
  * The multipart calls go through the S3 API whenever R2 credentials are set, since the binding
  * cannot list the parts of an upload; in development without credentials, through the
- * binding-backed stand-in the caller hands in (lib/dev/parts-ledger.ts).
+ * binding-backed stand-in the caller hands in (lib/dev/stand-ins.ts).
  *
  * A store that throws for any other reason is unavailable: callers answer 503 + Retry-After.
  */
@@ -215,7 +215,7 @@ export function s3Store(target: S3Target): ObjectStore & MultipartStore {
  * Finished objects are checked through the BUCKET binding, unless R2_S3_ENDPOINT points the
  * uploads at another S3-compatible store (then through its S3 API, where the objects are).
  */
-export async function objectStoreFor(env: Env, config: Config): Promise<ObjectStore> {
+export function objectStoreFor(env: Env, config: Config): ObjectStore {
   const target = config.uploads.r2.s3Endpoint ? storeTarget(config) : null;
   return target ? s3Store(target) : bindingObjects(bucketFor(env, config));
 }
@@ -225,12 +225,12 @@ export type LocalMultipartStore = (bucket: R2Bucket) => MultipartStore;
 
 /**
  * Multipart calls: the store's S3 API with credentials; in development without them, `local` on
- * the BUCKET binding. The caller hands `local` in (lib/dev/parts-ledger.ts): development code
- * sits above the uploads feature, which never imports it.
+ * the BUCKET binding; else (or with `local` null) 503. The caller hands `local` in
+ * (lib/dev/stand-ins.ts says why).
  */
-export async function multipartStoreFor(env: Env, config: Config, { local }: { local: LocalMultipartStore }): Promise<MultipartStore> {
+export function multipartStoreFor(env: Env, config: Config, { local }: { local: LocalMultipartStore | null }): MultipartStore {
   const target = storeTarget(config);
   if (target) return s3Store(target);
-  if (config.development) return local(bucketFor(env, config));
+  if (config.development && local) return local(bucketFor(env, config));
   throw notConfigured();
 }

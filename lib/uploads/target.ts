@@ -30,7 +30,7 @@ export const notConfigured = () =>
 
 /**
  * Where presigned URLs point when the store has no credentials, or null where nothing stands
- * in: the caller hands it in (in development, the Worker's own S3 endpoint, lib/dev/s3-target.ts).
+ * in: the caller hands it in (in development, the Worker's own S3 endpoint; lib/dev/stand-ins.ts).
  */
 export type LocalTarget = (config: Config, origin: string) => Promise<S3Target | null>;
 
@@ -38,12 +38,19 @@ export type LocalTarget = (config: Config, origin: string) => Promise<S3Target |
 export interface TargetOptions {
   /** The API's origin: `local` may point URLs at it. */
   origin: string;
-  local?: LocalTarget;
+  /** What stands in for the store's S3 API without credentials; null for nothing (then 503). */
+  local: LocalTarget | null;
+}
+
+/** What every call that signs URLs takes in its options: the configuration, and where the URLs point. */
+export interface SigningOptions {
+  config: Config;
+  target: TargetOptions;
 }
 
 /** Where presigned URLs point: the store's S3 API, else `local`'s target; else 503. */
 export async function s3TargetFor(config: Config, { origin, local }: TargetOptions): Promise<S3Target> {
-  const target = storeTarget(config) ?? (await local?.(config, origin)) ?? null;
+  const target = storeTarget(config) ?? (local ? await local(config, origin) : null);
   if (!target) throw notConfigured();
   return target;
 }

@@ -6,14 +6,13 @@
  * never an upload nobody completed.
  */
 import { and, eq, isNull, or } from "drizzle-orm";
-import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { uploads } from "../db/schema-uploads";
 import { HttpError, badRequest, forbidden, notFound } from "../core/problem";
 import { isOwnedBy, newUploadKey, parseUploadKey, type UploadKey } from "./keys";
 import { amzDatetime, presign } from "./presign";
 import { storeCall, type ObjectStore } from "./store";
-import { s3TargetFor, type TargetOptions } from "./target";
+import { s3TargetFor, type SigningOptions } from "./target";
 
 export interface UploadRequest {
   filename: string;
@@ -42,8 +41,8 @@ export const declaration = (o: { key: string; ownerId: string; input: UploadRequ
   expiresAt: o.expiresAt,
 });
 
-export async function createUpload(db: Db, config: Config, options: { target: TargetOptions; ownerId: string; input: UploadRequest }) {
-  const { ownerId, input } = options;
+export async function createUpload(db: Db, options: SigningOptions & { ownerId: string; input: UploadRequest }) {
+  const { config, ownerId, input } = options;
   const target = await s3TargetFor(config, options.target);
   const key = keyFor(ownerId, input.filename);
   const ttl = config.uploads.urlTtlSeconds;
@@ -127,11 +126,7 @@ export interface DownloadLink {
   expiresAt: string;
 }
 
-export interface DownloadLinkOptions {
-  store: ObjectStore;
-  config: Config;
-  /** Where the URL points (s3TargetFor). */
-  target: TargetOptions;
+export interface DownloadLinkOptions extends SigningOptions {
   ownerId: string;
   key: string;
 }
@@ -140,8 +135,8 @@ export interface DownloadLinkOptions {
  * A short-lived presigned GET for the owner, only for a completed upload whose object still has
  * the ETag `complete` verified. The URL makes the browser download the file, never render it.
  */
-export async function downloadLink(db: Db, options: DownloadLinkOptions): Promise<DownloadLink> {
-  const { store, config } = options;
+export async function downloadLink(db: Db, store: ObjectStore, options: DownloadLinkOptions): Promise<DownloadLink> {
+  const { config } = options;
   const { key } = ownedKey(options.key, options.ownerId);
   const declared = await declarationOf(db, key);
   if (!declared || declared.completedAt === null || declared.etag === null) throw notFound("No completed upload under this key.");

@@ -12,7 +12,7 @@ import { jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { resolveConfig, type Env } from "@/lib/config";
 import { devS3Target } from "@/lib/dev/s3-target";
-import { presign } from "@/lib/uploads/presign";
+import { presign, type S3Target } from "@/lib/uploads/presign";
 import { devSecrets, localAuthSecret, localSecretArgs, localSecrets } from "../../scripts/dev-secrets.mjs";
 import { token, useWorker, type Harness } from "./harness";
 
@@ -35,6 +35,14 @@ function sourceConstants(): string[] {
     for (const m of readFileSync(file, "utf8").matchAll(/(["'`])((?:(?!\1)[^\\\n$]){8,200})\1/g)) found.add(m[2]!);
   }
   return [...found];
+}
+
+/** The dev S3 target the Worker derives from `secret` (as its AUTH_SECRET, in development). */
+async function devTargetFrom(secret: string, origin: string): Promise<S3Target> {
+  const config = resolveConfig({ ENVIRONMENT: "development", AUTH_SECRET: secret } as unknown as Env);
+  const target = await devS3Target(config, origin);
+  expect(target, "development with a secret and no R2 credentials has a dev S3 target").not.toBeNull();
+  return target!;
 }
 
 /** Runs `check` over `items`, 16 at a time. */
@@ -83,15 +91,13 @@ describe("a development server (npm start, no .dev.vars) trusts no constant of t
     const origin = w.url().origin;
     await inBatches(constants, async (secret) => {
       // The Worker's own derivation, fed a source string instead of the checkout's secret.
-      const config = resolveConfig({ ENVIRONMENT: "development", AUTH_SECRET: secret } as unknown as Env);
-      const target = (await devS3Target(config, origin))!;
+      const target = await devTargetFrom(secret, origin);
       const get = await fetch(await presign(target, { method: "GET", key, expiresIn: 600 }));
       expect({ secret, status: get.status }).toEqual({ secret, status: 403 });
       await get.body?.cancel();
     });
     // One overwrite attempt per shape of key is enough to show the PUT path checks the same way.
-    const config = resolveConfig({ ENVIRONMENT: "development", AUTH_SECRET: constants[0]! } as unknown as Env);
-    const target = (await devS3Target(config, origin))!;
+    const target = await devTargetFrom(constants[0]!, origin);
     const put = await fetch(await presign(target, { method: "PUT", key, expiresIn: 600, contentType: "text/plain", contentLength: 6 }), {
       method: "PUT",
       headers: { "content-type": "text/plain" },

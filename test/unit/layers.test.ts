@@ -14,12 +14,13 @@ import { clientBookmark, openSession } from "@/lib/db/session";
 import { partsLedgerStore } from "@/lib/dev/parts-ledger";
 import { devObjectKey } from "@/lib/dev/s3";
 import { devCredentials, devS3Target } from "@/lib/dev/s3-target";
+import { multipartStore, presignTarget } from "@/lib/dev/stand-ins";
 import { signDevToken } from "@/lib/dev/token";
 import { d1Faults } from "@/lib/faults/d1";
 import { withR2Faults } from "@/lib/faults/r2";
 import { runDailyMaintenance } from "@/lib/maintenance/daily";
 import { readStats } from "@/lib/stats/stats";
-import { StoreRefused } from "@/lib/uploads/store";
+import { StoreRefused, multipartStoreFor } from "@/lib/uploads/store";
 import { s3TargetFor } from "@/lib/uploads/target";
 
 const config = (vars: Record<string, string>) => resolveConfig(vars as unknown as Env);
@@ -113,6 +114,16 @@ describe("faults", () => {
     );
     expect(withR2Faults(bucket, config({ ENVIRONMENT: "production", FAULT_R2: "on" }).faults)).toBe(bucket);
   });
+
+  it("the failing bucket is not a thenable: awaiting it gives the bucket instead of hanging", async () => {
+    const failing = withR2Faults(env.BUCKET, config({ ENVIRONMENT: "development", FAULT_R2: "on" }).faults);
+    // Compared by identity: a matcher would read properties off the proxy, each a failing call.
+    const outcome = await Promise.race([
+      (async () => ((await failing) === failing ? "the bucket" : "something else"))(),
+      new Promise<string>((resolve) => setTimeout(() => resolve("hung"), 1000)),
+    ]);
+    expect(outcome).toBe("the bucket");
+  });
 });
 
 describe("dev", () => {
@@ -146,7 +157,7 @@ describe("dev", () => {
       ...(await devCredentials(dev)),
     });
     expect(devCredentials(dev)).toBe(devCredentials(dev)); // derived once per config
-    await expect(s3TargetFor(dev, { origin })).rejects.toMatchObject(notConfigured);
+    await expect(s3TargetFor(dev, { origin, local: null })).rejects.toMatchObject(notConfigured);
     // Not enabled: outside development, or with no secret to derive its key from.
     for (const vars of [{ ENVIRONMENT: "production", AUTH_SECRET: "a" }, { ENVIRONMENT: "development" }] as Record<string, string>[])
       await expect(s3TargetFor(config(vars), { origin, local: devS3Target })).rejects.toMatchObject(notConfigured);
@@ -159,6 +170,28 @@ describe("dev", () => {
       secretAccessKey: "key",
       region: "auto",
     });
+  });
+
+  it("the multipart calls go to the parts ledger only in development without credentials, and only when the caller hands it in", async () => {
+    const thrown = (call: () => unknown) => {
+      try {
+        call();
+      } catch (err) {
+        return err;
+      }
+    };
+    const notConfigured = { status: 503, init: expect.objectContaining({ type: "uploads-not-configured" }) };
+    const bindings = env as unknown as Env;
+    const dev = config({ ENVIRONMENT: "development" });
+    const store = multipartStore(bindings, dev);
+    const key = "uploads/alice/0123456789abcdef0123456789abcdef/b.bin";
+    const uploadId = await store.create(key, { contentType: "application/octet-stream" });
+    expect(await store.listParts(key, uploadId)).toEqual([]);
+    expect((await env.BUCKET.list({ prefix: "dev-s3-parts/" })).objects).not.toEqual([]); // the ledger's open marker
+    await store.abort(key, uploadId);
+    expect(thrown(() => multipartStoreFor(bindings, dev, { local: null }))).toMatchObject(notConfigured);
+    expect(thrown(() => multipartStore(bindings, config({ ENVIRONMENT: "production" })))).toMatchObject(notConfigured);
+    expect(presignTarget("http://127.0.0.1:8787")).toEqual({ origin: "http://127.0.0.1:8787", local: devS3Target });
   });
 
   it("a dev token is an HS256 token for the sub, expiring when it says", async () => {

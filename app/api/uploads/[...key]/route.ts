@@ -1,4 +1,4 @@
-import { devS3Target } from "@/lib/dev/s3-target";
+import { presignTarget } from "@/lib/dev/stand-ins";
 import { accepts } from "@/lib/http/accept";
 import { defineRoute, endpoint, json } from "@/lib/http/route";
 import * as api from "@/lib/uploads/api";
@@ -10,12 +10,9 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute<{ ke
   // it by default; with `Accept: application/json` the link itself, so a page that must send a
   // bearer token can still let the browser download straight from the store.
   GET: endpoint(api.downloadUpload, async (c, { user }) => {
-    const store = await objectStoreFor(c.env, c.config);
-    const link = await downloadLink(c.db(), {
-      store,
+    const link = await downloadLink(c.db(), objectStoreFor(c.env, c.config), {
       config: c.config,
-      // In development without store credentials, the link points at the Worker's dev S3 endpoint.
-      target: { origin: c.url.origin, local: devS3Target },
+      target: presignTarget(c.url.origin),
       ownerId: user.id,
       key: c.params.key.join("/"),
     });

@@ -5,7 +5,7 @@ import { completeUpload } from "@/lib/uploads/uploads";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: endpoint(api.completeUpload, async (c, { user, body }) => {
-    const store = await objectStoreFor(c.env, c.config);
+    const store = objectStoreFor(c.env, c.config);
     return json(await completeUpload(c.db(), store, { ownerId: user.id, key: body.key }));
   }),
 });

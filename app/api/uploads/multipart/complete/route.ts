@@ -1,14 +1,12 @@
-import { partsLedgerStore } from "@/lib/dev/parts-ledger";
+import { multipartStore } from "@/lib/dev/stand-ins";
 import { defineRoute, endpoint, json } from "@/lib/http/route";
 import * as api from "@/lib/uploads/api";
 import { completeMultipartUpload } from "@/lib/uploads/multipart";
-import { multipartStoreFor, objectStoreFor } from "@/lib/uploads/store";
+import { objectStoreFor } from "@/lib/uploads/store";
 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = defineRoute({
   POST: endpoint(api.completeMultipartUpload, async (c, { user, body }) => {
-    // In development without store credentials, the binding-backed parts ledger stands in for S3.
-    const multipart = await multipartStoreFor(c.env, c.config, { local: partsLedgerStore });
-    const stores = { multipart, objects: await objectStoreFor(c.env, c.config) };
+    const stores = { multipart: multipartStore(c.env, c.config), objects: objectStoreFor(c.env, c.config) };
     return json(await completeMultipartUpload(c.db(), stores, { ownerId: user.id, ...body }));
   }),
 });
