@@ -8,6 +8,7 @@ import { getConfig, type Config, type Env } from "../config";
 import { openSession } from "../db/session";
 import { createDb } from "../db/client";
 import { createLogger, serializeError } from "../core/log";
+import { HttpError } from "../core/problem";
 import { multipartStore } from "../dev/stand-ins";
 import { pruneIdempotencyKeys } from "../posts/posts";
 import { pruneUncompletedUploads } from "../uploads/cleanup";
@@ -25,8 +26,10 @@ export interface MaintenanceResult {
 function multipartStoreOrNone(env: Env, config: Config): MultipartStore | undefined {
   try {
     return multipartStore(env, config);
-  } catch {
-    return undefined;
+  } catch (err) {
+    // Only "uploads are not configured" means there is nothing to clean up; anything else is a fault.
+    if (err instanceof HttpError && err.status === 503) return undefined;
+    throw err;
   }
 }
 
