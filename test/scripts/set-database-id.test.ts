@@ -44,14 +44,16 @@ describe("db:set-id on a fixture wrangler.toml", () => {
     const before = read();
     const [entry] = d1Entries(file);
     expect(entry?.database_name).toBe("routeflare");
-    expect(setDatabaseId(file, ID)).toBe("routeflare");
+    // Two ids other than the one it holds (the placeholder, or a real id after db:set-id).
+    const [first, second] = [ID, ID2, "22222222-3333-4444-5555-666666666666"].filter((id) => id !== entry?.database_id);
+    expect(setDatabaseId(file, first!)).toBe("routeflare");
     const changed = changedLines(before, read());
     expect(changed).toHaveLength(1);
-    expect(changed[0]![1]).toBe(`database_id = "${ID}"`);
-    expect(d1Entries(file)[0]!.database_id).toBe(ID);
+    expect(changed[0]![1]).toBe(`database_id = "${first}"`);
+    expect(d1Entries(file)[0]!.database_id).toBe(first);
     // Run again (a second `d1 create` after deleting the database), it replaces the id it wrote.
-    setDatabaseId(file, ID2);
-    expect(changedLines(before, read())).toEqual([[changed[0]![0], `database_id = "${ID2}"`]]);
+    setDatabaseId(file, second!);
+    expect(changedLines(before, read())).toEqual([[changed[0]![0], `database_id = "${second}"`]]);
   });
 
   it("replaces a single-quoted (literal) id", () => {
