@@ -7,7 +7,7 @@
 // so pages and Next-only routes follow too. test/integration/readme-commands.test.ts runs it.
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { SOURCES } from "./build-stamp.mjs";
 import { buildIfNeeded, migrateLocal, populateCacheIfNeeded, prepareLocal, wranglerDevArgs } from "./prepare-local.mjs";
 import { bin, root } from "./toolchain.mjs";
@@ -35,31 +35,44 @@ function snapshotBuild() {
 }
 
 /**
- * wrangler.toml with an `[alias]` table pointing each `../.open-next/…` import of worker/*.ts at
- * the same file of the snapshot (wrangler matches the specifier as written; its `--alias` flag is
- * ignored by `wrangler dev`). Written next to wrangler.toml, so its relative paths resolve the
- * same, and git-ignored; rewritten only when it changes (wrangler reloads on a config change).
+ * wrangler.toml with an `[alias]` table pointing each `.open-next/…` import of a .ts file in
+ * worker/ or a folder below (`../.open-next/…`, `../../.open-next/…`) at the same file of
+ * the snapshot (wrangler matches the specifier as written; its `--alias` flag is ignored by
+ * `wrangler dev`). Written next to wrangler.toml, so its relative paths resolve the same, and
+ * git-ignored; rewritten only when it changes (wrangler reloads on a config change): at start,
+ * as soon as wrangler.toml or worker/ changes (so an edited [vars] reaches the server without
+ * waiting for a build), and after each build.
  */
 const DEV_CONFIG = join(root, ".dev.wrangler.toml");
 function writeDevConfig() {
   const dir = join(root, "worker");
-  const specifiers = new Set();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
-    for (const m of readFileSync(join(dir, name), "utf8").matchAll(/["'](\.\.\/\.open-next\/[^"']+)["']/g)) specifiers.add(m[1]);
+  const aliases = new Map();
+  for (const name of readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((n) => n.endsWith(".ts"))) {
+    const file = join(dir, name);
+    for (const m of readFileSync(file, "utf8").matchAll(/["']((?:\.\.\/)+\.open-next\/[^"']+)["']/g)) {
+      const target = resolve(dirname(file), m[1]);
+      if (relative(OUTPUT, target).startsWith("..")) continue; // not this checkout's .open-next/
+      const snapshot = join(SNAPSHOT, relative(OUTPUT, target));
+      if (aliases.has(m[1]) && aliases.get(m[1]) !== snapshot)
+        throw new Error(`worker/: "${m[1]}" names different files from different folders; wrangler's [alias] cannot tell them apart`);
+      aliases.set(m[1], snapshot);
+    }
   }
-  if (specifiers.size === 0) throw new Error("worker/*.ts imports nothing from ../.open-next/: scripts/dev.mjs needs updating");
-  const aliases = [...specifiers].map((s) => `${JSON.stringify(s)} = ${JSON.stringify(join(SNAPSHOT, relative(OUTPUT, resolve(dir, s))))}`);
+  if (aliases.size === 0) throw new Error("no .ts file in worker/ imports from .open-next/: scripts/dev.mjs needs updating");
   const text = [
     "# Written by scripts/dev.mjs from wrangler.toml, for `npm run dev`; do not edit.",
     readFileSync(join(root, "wrangler.toml"), "utf8").trimEnd(),
     "",
     "[alias]",
-    ...aliases,
+    ...[...aliases].map(([specifier, path]) => `${JSON.stringify(specifier)} = ${JSON.stringify(path)}`),
     "",
   ].join("\n");
   if (!existsSync(DEV_CONFIG) || readFileSync(DEV_CONFIG, "utf8") !== text) writeFileSync(DEV_CONFIG, text);
 }
 
+// Where the dev script before this one kept a copy of the static assets: nothing uses it now, and
+// it is removed on the first start (a no-op after).
+rmSync(join(root, ".wrangler", "dev-assets"), { recursive: true, force: true });
 await prepareLocal();
 snapshotBuild();
 writeDevConfig();
@@ -125,6 +138,12 @@ setInterval(() => {
   const now = snapshot();
   if (now === last) return;
   last = now;
+  // A wrangler.toml edit (or a new .open-next import) reaches the server now, not after the build.
+  try {
+    writeDevConfig();
+  } catch (err) {
+    console.error(`[dev] ${DEV_CONFIG} not rewritten: ${err.message}`);
+  }
   clearTimeout(timer);
   timer = setTimeout(rebuild, 300);
 }, 1000);

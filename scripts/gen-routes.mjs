@@ -5,7 +5,7 @@
 // front in worker/serve-cached.ts. The OpenAPI document is assembled from every module's
 // declarations (lib/openapi/document.ts), with each route's folder as its path.
 // Usage: node scripts/gen-routes.mjs [--check]   (--check exits 1 when the file is stale)
-import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, realpathSync, writeFileSync, existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -75,7 +75,16 @@ export const servedRoutes = [...leanRoutes, ...cachedRoutes];
 `;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** Whether this module is the script node was started with (through a symlink too). */
+function isMain() {
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   const next = render();
   const current = existsSync(outFile) ? readFileSync(outFile, "utf8") : "";
   if (process.argv.includes("--check")) {

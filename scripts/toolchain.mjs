@@ -9,16 +9,27 @@ import { fileURLToPath } from "node:url";
 export const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
+ * The variables a shell file of `export NAME=value …` lines sets (comments and other lines are
+ * ignored; values hold no spaces or quotes).
+ */
+export function parseExports(text) {
+  return Object.fromEntries(
+    text
+      .split("\n")
+      .filter((line) => line.startsWith("export "))
+      .flatMap((line) => line.slice("export ".length).trim().split(/\s+/))
+      .map((pair) => {
+        const at = pair.indexOf("=");
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+  );
+}
+
+/**
  * Nothing may reach the internet (telemetry, Request.cf lookups). The list lives in
  * scripts/offline.env, which the npm scripts source; Node scripts read the same file.
  */
-export const OFFLINE_ENV = Object.fromEntries(
-  readFileSync(join(root, "scripts", "offline.env"), "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith("export "))
-    .flatMap((line) => line.slice("export ".length).trim().split(/\s+/))
-    .map((pair) => pair.split("=")),
-);
+export const OFFLINE_ENV = parseExports(readFileSync(join(root, "scripts", "offline.env"), "utf8"));
 Object.assign(process.env, OFFLINE_ENV);
 
 export function run(cmd, args, opts = {}) {

@@ -135,139 +135,104 @@ function runSql(db: FakeDatabase, sql: string): unknown[] {
   return [{ results: [], success: true, meta: { duration: 0, rows_read: 0, rows_written: 0, changes: 0 } }];
 }
 
-export async function startCloudflareApi(options: { accountId?: string; token?: string } = {}): Promise<CloudflareApiFake> {
-  const accountId = options.accountId ?? "0123456789abcdef0123456789abcdef";
-  const token = options.token ?? `fake-${randomUUID()}`;
-  const calls: ApiCall[] = [];
-  const databases = new Map<string, FakeDatabase>();
-  const buckets = new Map<string, FakeBucket>();
-  const scripts = new Map<string, FakeScript>();
-  const assets = new Map<string, Buffer>();
-  let assetManifest: Record<string, { hash: string; size: number }> = {};
+/** Everything the fake keeps: what the tests read (through CloudflareApiFake) and the routes change. */
+interface State {
+  accountId: string;
+  token: string;
+  calls: ApiCall[];
+  databases: Map<string, FakeDatabase>;
+  buckets: Map<string, FakeBucket>;
+  scripts: Map<string, FakeScript>;
+  assets: Map<string, Buffer>;
+  assetManifest: Record<string, { hash: string; size: number }>;
   /** Upload-session JWTs → the hashes that session asked for. */
-  const uploadSessions = new Map<string, Set<string>>();
+  uploadSessions: Map<string, Set<string>>;
+  /** OAuth codes granted and not yet exchanged. */
+  codes: Map<string, { challenge: string; redirectUri: string; scope: string }>;
+}
 
-  const database = (id: string) => {
-    const db = [...databases.values()].find((d) => d.uuid === id || d.name === id);
-    if (!db) throw new ApiError(404, 7404, `The database ${id} could not be found`);
-    return db;
-  };
-  const bucket = (name: string) => {
-    const b = buckets.get(name);
-    if (!b) throw new ApiError(404, 10006, "The specified bucket does not exist.");
-    return b;
-  };
-  const script = (name: string) => {
-    const s = scripts.get(name);
-    if (!s) throw new ApiError(404, 10007, "This Worker does not exist on your account.");
-    return s;
-  };
+/** One request, as a route handler sees it. */
+interface Call {
+  req: IncomingMessage;
+  query: URLSearchParams;
+  body: Buffer;
+  /** What the route's pattern captured (`:name` segments), decoded. */
+  params: string[];
+}
 
-  /**
-   * dash.cloudflare.com's OAuth endpoints as `wrangler login` uses them (WRANGLER_AUTH_URL,
-   * WRANGLER_TOKEN_URL): the authorisation page grants at once (the user clicking "Allow") by
-   * redirecting to wrangler's callback with a code, and the token endpoint exchanges that code,
-   * checked against the PKCE verifier, for this fake's token.
-   */
-  const codes = new Map<string, { challenge: string; redirectUri: string; scope: string }>();
-  function oauth(req: IncomingMessage, url: URL, body: Buffer): { status: number; headers: Record<string, string>; body: string } {
-    const error = (status: number, error: string) => ({
-      status,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ error }),
-    });
-    if (req.method === "GET" && url.pathname === "/oauth2/auth") {
-      const q = url.searchParams;
-      const redirectUri = q.get("redirect_uri");
-      const challenge = q.get("code_challenge");
-      if (
-        q.get("response_type") !== "code" ||
-        q.get("client_id") !== OAUTH_CLIENT_ID ||
-        !redirectUri ||
-        !challenge ||
-        q.get("code_challenge_method") !== "S256" ||
-        !q.get("state")
-      )
-        return error(400, "invalid_request");
-      const code = randomUUID();
-      codes.set(code, { challenge, redirectUri, scope: q.get("scope") ?? "" });
-      const location = new URL(redirectUri);
-      location.searchParams.set("code", code);
-      location.searchParams.set("state", q.get("state")!);
-      return { status: 302, headers: { location: location.href }, body: "" };
-    }
-    if (req.method === "POST" && url.pathname === "/oauth2/token") {
-      const form = new URLSearchParams(body.toString("utf8"));
-      const grant = codes.get(form.get("code") ?? "");
-      const verifier = form.get("code_verifier") ?? "";
-      if (form.get("grant_type") !== "authorization_code" || !grant || grant.redirectUri !== form.get("redirect_uri"))
-        return error(400, "invalid_grant");
-      if (createHash("sha256").update(verifier).digest("base64url") !== grant.challenge) return error(400, "invalid_grant");
-      codes.delete(form.get("code")!);
-      return {
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          access_token: token,
-          token_type: "bearer",
-          expires_in: 3600,
-          refresh_token: `refresh-${randomUUID()}`,
-          scope: grant.scope,
-        }),
-      };
-    }
-    return error(404, "not_found");
-  }
+interface Route {
+  method: string;
+  /** Below /accounts/<id> unless it starts with `!` (then below the API base); `:x` is one segment. */
+  path: string;
+  handle: (state: State, call: Call) => unknown;
+}
 
-  async function route(req: IncomingMessage, path: string, query: URLSearchParams, body: Buffer): Promise<unknown> {
-    const method = req.method ?? "GET";
-    const auth = req.headers.authorization;
-    const account = `/accounts/${accountId}`;
-    let m: RegExpExecArray | null;
+function database(state: State, id: string) {
+  const db = [...state.databases.values()].find((d) => d.uuid === id || d.name === id);
+  if (!db) throw new ApiError(404, 7404, `The database ${id} could not be found`);
+  return db;
+}
 
-    // The assets upload is authorised by the session's JWT, everything else by the API token.
-    if (method === "POST" && path === `${account}/workers/assets/upload` && query.get("base64") === "true") {
-      const session = auth?.startsWith("Bearer ") ? uploadSessions.get(auth.slice("Bearer ".length)) : undefined;
-      if (!session) throw new ApiError(401, 10001, "the upload needs the session's JWT");
-      const form = await formData(req, body);
-      for (const [hash, value] of form) {
-        if (!session.has(hash) || typeof value === "string") throw new ApiError(400, 10001, `unexpected asset part ${hash}`);
-        // The hash is wrangler's (BLAKE3 of the base64 and the extension): the test compares bytes.
-        assets.set(hash, Buffer.from(await value.text(), "base64"));
-      }
-      const missing = [...session].filter((h) => !assets.has(h));
-      return missing.length === 0 ? { jwt: jwt({ completion: true, assets: session.size }) } : {};
-    }
-    if (auth !== `Bearer ${token}`) throw new ApiError(403, 9109, "Invalid access token");
+function bucket(state: State, name: string) {
+  const b = state.buckets.get(name);
+  if (!b) throw new ApiError(404, 10006, "The specified bucket does not exist.");
+  return b;
+}
 
-    if (method === "GET" && path === "/user/tokens/verify") return { id: "fake-token", status: "active" };
-    // The account wrangler picks when none is configured (after `wrangler login`): the only one.
-    if (method === "GET" && path === "/accounts") return paged([{ id: accountId, name: "Routeflare test account" }]);
-    if (method === "GET" && path === "/memberships")
-      return paged([{ id: "membership", status: "accepted", account: { id: accountId, name: "Routeflare test account" } }]);
+function script(state: State, name: string) {
+  const s = state.scripts.get(name);
+  if (!s) throw new ApiError(404, 10007, "This Worker does not exist on your account.");
+  return s;
+}
 
-    // D1
-    if (method === "POST" && path === `${account}/d1/database`) {
+/** The token check, and the account wrangler picks when none is configured (after `wrangler login`): the only one. */
+const USER_ROUTES: Route[] = [
+  { method: "GET", path: "!/user/tokens/verify", handle: () => ({ id: "fake-token", status: "active" }) },
+  { method: "GET", path: "!/accounts", handle: (state) => paged([{ id: state.accountId, name: "Routeflare test account" }]) },
+  {
+    method: "GET",
+    path: "!/memberships",
+    handle: (state) => paged([{ id: "membership", status: "accepted", account: { id: state.accountId, name: "Routeflare test account" } }]),
+  },
+];
+
+const D1_ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/d1/database",
+    handle(state, { body }) {
       const { name } = json(body);
       if (typeof name !== "string") throw new ApiError(400, 7400, "name is required");
-      if (databases.has(name)) throw new ApiError(400, 7502, "A database with that name already exists");
+      if (state.databases.has(name)) throw new ApiError(400, 7502, "A database with that name already exists");
       const db: FakeDatabase = { uuid: randomUUID(), name, sqlite: new DatabaseSync(":memory:"), queries: [] };
-      databases.set(name, db);
+      state.databases.set(name, db);
       return { uuid: db.uuid, name, created_in_region: "WEUR", version: "production" };
-    }
-    if (method === "GET" && path === `${account}/d1/database`) {
+    },
+  },
+  {
+    method: "GET",
+    path: "/d1/database",
+    handle(state, { query }) {
       const page = Number(query.get("page") ?? "1");
       const perPage = Number(query.get("per_page") ?? "1000");
-      return [...databases.values()]
+      return [...state.databases.values()]
         .slice((page - 1) * perPage, page * perPage)
         .map((d) => ({ uuid: d.uuid, name: d.name, version: "production", created_at: new Date().toISOString() }));
-    }
-    if ((m = new RegExp(`^${account}/d1/database/([^/]+)$`).exec(path)) && method === "GET") {
-      const db = database(decodeURIComponent(m[1]!));
+    },
+  },
+  {
+    method: "GET",
+    path: "/d1/database/:id",
+    handle(state, { params: [id] }) {
+      const db = database(state, id!);
       return { uuid: db.uuid, name: db.name, version: "production", num_tables: 0, file_size: 0, running_in_region: "WEUR" };
-    }
-    if ((m = new RegExp(`^${account}/d1/database/([^/]+)/query$`).exec(path)) && method === "POST") {
-      const db = database(m[1]!);
+    },
+  },
+  {
+    method: "POST",
+    path: "/d1/database/:id/query",
+    handle(state, { params: [id], body }) {
+      const db = database(state, id!);
       const { sql, params } = json(body);
       if (typeof sql !== "string" || (params !== undefined && !(Array.isArray(params) && params.length === 0)))
         throw new ApiError(400, 7400, "expected { sql } without parameters");
@@ -276,194 +241,339 @@ export async function startCloudflareApi(options: { accountId?: string; token?: 
       } catch (err) {
         throw new ApiError(400, 7500, `${(err as Error).message}: SQLITE_ERROR`);
       }
-    }
+    },
+  },
+];
 
-    // R2
-    if (method === "POST" && path === `${account}/r2/buckets`) {
+const R2_ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/r2/buckets",
+    handle(state, { body }) {
       const { name } = json(body);
       if (typeof name !== "string") throw new ApiError(400, 10005, "name is required");
-      if (buckets.has(name)) throw new ApiError(409, 10004, "The bucket you tried to create already exists, and you own it.");
-      buckets.set(name, { name, objects: new Map() });
+      if (state.buckets.has(name)) throw new ApiError(409, 10004, "The bucket you tried to create already exists, and you own it.");
+      state.buckets.set(name, { name, objects: new Map() });
       return { name, creation_date: new Date().toISOString(), location: "WEUR", storage_class: "Standard" };
-    }
-    if ((m = new RegExp(`^${account}/r2/buckets/([^/]+)$`).exec(path)) && method === "GET") {
-      const b = bucket(m[1]!);
+    },
+  },
+  {
+    method: "GET",
+    path: "/r2/buckets/:name",
+    handle(state, { params: [name] }) {
+      const b = bucket(state, name!);
       return { name: b.name, creation_date: new Date().toISOString(), location: "WEUR", storage_class: "Standard" };
-    }
-    if ((m = new RegExp(`^${account}/r2/buckets/([^/]+)/(cors|lifecycle)$`).exec(path)) && method === "PUT") {
-      const b = bucket(m[1]!);
-      const rules = json(body);
-      if (!Array.isArray(rules.rules)) throw new ApiError(400, 10040, "rules must be an array");
-      b[m[2] as "cors" | "lifecycle"] = rules;
+    },
+  },
+  ...(["cors", "lifecycle"] as const).map((rules): Route => ({
+    method: "PUT",
+    path: `/r2/buckets/:name/${rules}`,
+    handle(state, { params: [name], body }) {
+      const b = bucket(state, name!);
+      const value = json(body);
+      if (!Array.isArray(value.rules)) throw new ApiError(400, 10040, "rules must be an array");
+      b[rules] = value;
       return {};
-    }
+    },
+  })),
+];
 
-    // Workers: secrets
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)/secrets$`).exec(path)) && method === "PUT") {
-      const s = script(m[1]!);
-      const { name, text, type } = json(body);
-      if (typeof name !== "string" || typeof text !== "string" || type !== "secret_text")
+/** A Worker's secrets, and what `wrangler deploy` reads of the deployed one before uploading. */
+const WORKER_ROUTES: Route[] = [
+  {
+    method: "PUT",
+    path: "/workers/scripts/:name/secrets",
+    handle(state, { params: [name], body }) {
+      const s = script(state, name!);
+      const secret = json(body);
+      if (typeof secret.name !== "string" || typeof secret.text !== "string" || secret.type !== "secret_text")
         throw new ApiError(400, 10021, "expected a secret_text");
-      s.secrets.set(name, text);
-      return { name, type };
-    }
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)/secrets$`).exec(path)) && method === "GET") {
-      return [...script(m[1]!).secrets.keys()].map((name) => ({ name, type: "secret_text" }));
-    }
-
-    // Workers: the service a script belongs to (wrangler deploy asks before uploading)
-    if ((m = new RegExp(`^${account}/workers/services/([^/]+)$`).exec(path)) && method === "GET") {
-      const name = m[1]!;
-      script(name);
-      return {
-        id: name,
-        default_environment: {
-          environment: "production",
-          script: { id: name, tag: `tag-${name}`, tags: [], last_deployed_from: "wrangler" },
-        },
-      };
-    }
-
-    // Workers: the script's deployments (wrangler deploy checks for a gradual one first)
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)/deployments$`).exec(path)) && method === "GET") {
-      const s = script(m[1]!);
-      return {
-        deployments: [
-          {
-            id: `deployment-${s.uploads}`,
-            source: "wrangler",
-            strategy: "percentage",
-            versions: [{ version_id: s.versionId, percentage: 100 }],
-          },
-        ],
-      };
-    }
-
-    // Workers: the settings of the running script (wrangler compares them with the config's bindings)
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)/settings$`).exec(path)) && method === "GET") {
-      const { metadata } = script(m[1]!);
+      s.secrets.set(secret.name, secret.text);
+      return { name: secret.name, type: secret.type };
+    },
+  },
+  {
+    method: "GET",
+    path: "/workers/scripts/:name/secrets",
+    handle: (state, { params: [name] }) =>
+      [...script(state, name!).secrets.keys()].map((secret) => ({ name: secret, type: "secret_text" })),
+  },
+  // The service a script belongs to.
+  {
+    method: "GET",
+    path: "/workers/services/:name",
+    handle(state, { params: [name] }) {
+      script(state, name!);
+      const environment = { environment: "production", script: { id: name, tag: `tag-${name}`, tags: [], last_deployed_from: "wrangler" } };
+      return { id: name, default_environment: environment };
+    },
+  },
+  // Its deployments (wrangler checks for a gradual one first).
+  {
+    method: "GET",
+    path: "/workers/scripts/:name/deployments",
+    handle(state, { params: [name] }) {
+      const s = script(state, name!);
+      const versions = [{ version_id: s.versionId, percentage: 100 }];
+      return { deployments: [{ id: `deployment-${s.uploads}`, source: "wrangler", strategy: "percentage", versions }] };
+    },
+  },
+  // The settings of the running script (wrangler compares them with the config's bindings).
+  {
+    method: "GET",
+    path: "/workers/scripts/:name/settings",
+    handle(state, { params: [name] }) {
+      const { metadata } = script(state, name!);
       return {
         bindings: metadata.bindings ?? [],
         compatibility_date: metadata.compatibility_date,
         compatibility_flags: metadata.compatibility_flags ?? [],
       };
-    }
+    },
+  },
+];
 
-    // Workers: workers.dev (the default route of a Worker without routes) and Cron Triggers
-    if (method === "GET" && path === `${account}/workers/subdomain`) return { subdomain: WORKERS_DEV_SUBDOMAIN };
-    if ((m = new RegExp(`^${account}/workers/workers/([^/]+)$`).exec(path)) && method === "GET") {
-      const s = script(m[1]!);
-      return { id: m[1], name: m[1], subdomain: s.workersDev };
-    }
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)/subdomain$`).exec(path)) && method === "POST") {
-      const s = script(m[1]!);
+/** workers.dev (the default route of a Worker without routes) and Cron Triggers. */
+const TRIGGER_ROUTES: Route[] = [
+  { method: "GET", path: "/workers/subdomain", handle: () => ({ subdomain: WORKERS_DEV_SUBDOMAIN }) },
+  {
+    method: "GET",
+    path: "/workers/workers/:name",
+    handle: (state, { params: [name] }) => ({ id: name, name, subdomain: script(state, name!).workersDev }),
+  },
+  {
+    method: "POST",
+    path: "/workers/scripts/:name/subdomain",
+    handle(state, { params: [name], body }) {
+      const s = script(state, name!);
       const { enabled, previews_enabled } = json(body);
       if (typeof enabled !== "boolean") throw new ApiError(400, 10021, "enabled must be a boolean");
       s.workersDev = { enabled, previews_enabled: previews_enabled === true };
       return s.workersDev;
-    }
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)/schedules$`).exec(path)) && method === "PUT") {
-      const s = script(m[1]!);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/workers/scripts/:name/schedules",
+    handle(state, { params: [name], body }) {
+      const s = script(state, name!);
       const schedules: unknown = JSON.parse(body.toString("utf8"));
       if (!Array.isArray(schedules)) throw new ApiError(400, 10021, "expected an array of { cron }");
       s.schedules = schedules as { cron: string }[];
       return { schedules: s.schedules };
-    }
+    },
+  },
+];
 
-    // Workers: the script upload (a new Worker's draft for `secret put`, or the deploy)
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)$`).exec(path)) && method === "PUT") {
-      const name = m[1]!;
-      const form = await formData(req, body);
-      const metadataPart = form.get("metadata");
-      if (metadataPart === null) throw new ApiError(400, 10021, "the upload has no metadata part");
-      const metadata = JSON.parse(typeof metadataPart === "string" ? metadataPart : await metadataPart.text()) as Record<string, unknown>;
-      const modules = new Map<string, string>();
-      for (const [part, value] of form) if (part !== "metadata" && typeof value !== "string") modules.set(part, await value.text());
-      if (typeof metadata.main_module !== "string" || !modules.has(metadata.main_module))
-        throw new ApiError(400, 10021, "main_module names no uploaded module");
-      // As Cloudflare does, a binding to a database or bucket the account does not have is refused.
-      for (const b of (metadata.bindings ?? []) as { name: string; type: string; id?: string; bucket_name?: string }[]) {
-        if (b.type === "d1" && ![...databases.values()].some((d) => d.uuid === b.id))
-          throw new ApiError(400, 10021, `binding ${b.name} of type d1 must have a valid \`id\` specified`);
-        if (b.type === "r2_bucket" && !buckets.has(b.bucket_name ?? ""))
-          throw new ApiError(400, 10085, `R2 bucket '${b.bucket_name}' not found`);
-      }
-      const previous = scripts.get(name);
-      const s: FakeScript = {
-        metadata,
-        modules,
-        secrets: previous?.secrets ?? new Map(),
-        uploads: (previous?.uploads ?? 0) + 1,
-        versionId: randomUUID(),
-        workersDev: previous?.workersDev ?? { enabled: false, previews_enabled: false },
-        schedules: previous?.schedules ?? [],
-      };
-      scripts.set(name, s);
-      return {
-        id: name,
-        deployment_id: s.versionId,
-        etag: randomUUID(),
-        modified_on: new Date().toISOString(),
-        has_assets: Boolean(metadata.assets),
-      };
-    }
-
-    // Workers: the static assets upload session
-    if ((m = new RegExp(`^${account}/workers/scripts/([^/]+)/assets-upload-session$`).exec(path)) && method === "POST") {
-      const { manifest } = json(body) as { manifest?: Record<string, { hash: string; size: number }> };
-      if (!manifest || typeof manifest !== "object") throw new ApiError(400, 10001, "no manifest");
-      assetManifest = manifest;
-      const needed = [...new Set(Object.values(manifest).map((e) => e.hash))].filter((h) => !assets.has(h));
-      const session = jwt({ session: randomUUID() });
-      uploadSessions.set(session, new Set(needed));
-      // Buckets of up to 10 files, as Cloudflare sizes them.
-      const groups: string[][] = [];
-      for (let i = 0; i < needed.length; i += 10) groups.push(needed.slice(i, i + 10));
-      return { jwt: needed.length === 0 ? jwt({ completion: true }) : session, buckets: groups };
-    }
-
-    throw new ApiError(404, 7003, `Could not route to ${path}, perhaps your object identifier is invalid?`);
+/** As Cloudflare does, an upload binding a database or bucket the account does not have is refused. */
+function checkBindings(state: State, metadata: Record<string, unknown>) {
+  for (const b of (metadata.bindings ?? []) as { name: string; type: string; id?: string; bucket_name?: string }[]) {
+    if (b.type === "d1" && ![...state.databases.values()].some((d) => d.uuid === b.id))
+      throw new ApiError(400, 10021, `binding ${b.name} of type d1 must have a valid \`id\` specified`);
+    if (b.type === "r2_bucket" && !state.buckets.has(b.bucket_name ?? ""))
+      throw new ApiError(400, 10085, `R2 bucket '${b.bucket_name}' not found`);
   }
+}
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      const call: ApiCall = {
-        method: req.method ?? "GET",
-        path: url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) : url.pathname,
-        query: url.searchParams,
-        status: 200,
-      };
-      calls.push(call);
-      let status = 200;
-      let payload: unknown;
-      try {
-        if (url.pathname.startsWith("/oauth2/")) {
-          const answer = oauth(req, url, await readBody(req));
-          call.status = answer.status;
-          res.writeHead(answer.status, answer.headers);
-          res.end(answer.body);
-          return;
-        }
-        if (!url.pathname.startsWith(BASE_PATH)) throw new ApiError(404, 7000, "No route for that URI");
-        const result = await route(req, call.path, url.searchParams, await readBody(req));
-        payload =
-          result instanceof Paged
-            ? { success: true, errors: [], messages: [], result: result.items, result_info: result.info }
-            : { success: true, errors: [], messages: [], result };
-      } catch (err) {
-        status = err instanceof ApiError ? err.status : 500;
-        const code = err instanceof ApiError ? err.code : 10000;
-        payload = { success: false, errors: [{ code, message: (err as Error).message }], messages: [], result: null };
-      }
-      call.status = status;
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(payload));
-    })();
+/** The script upload: a new Worker's draft for `secret put`, or the deploy. */
+async function uploadScript(state: State, { req, params: [name], body }: Call) {
+  const form = await formData(req, body);
+  const metadataPart = form.get("metadata");
+  if (metadataPart === null) throw new ApiError(400, 10021, "the upload has no metadata part");
+  const metadata = JSON.parse(typeof metadataPart === "string" ? metadataPart : await metadataPart.text()) as Record<string, unknown>;
+  const modules = new Map<string, string>();
+  for (const [part, value] of form) if (part !== "metadata" && typeof value !== "string") modules.set(part, await value.text());
+  if (typeof metadata.main_module !== "string" || !modules.has(metadata.main_module))
+    throw new ApiError(400, 10021, "main_module names no uploaded module");
+  checkBindings(state, metadata);
+  const previous = state.scripts.get(name!);
+  const s: FakeScript = {
+    metadata,
+    modules,
+    secrets: previous?.secrets ?? new Map(),
+    uploads: (previous?.uploads ?? 0) + 1,
+    versionId: randomUUID(),
+    workersDev: previous?.workersDev ?? { enabled: false, previews_enabled: false },
+    schedules: previous?.schedules ?? [],
+  };
+  state.scripts.set(name!, s);
+  return {
+    id: name,
+    deployment_id: s.versionId,
+    etag: randomUUID(),
+    modified_on: new Date().toISOString(),
+    has_assets: Boolean(metadata.assets),
+  };
+}
+
+/** The static assets upload session: which files Cloudflare lacks, in buckets of up to 10, as it sizes them. */
+function startAssetsSession(state: State, { body }: Call) {
+  const { manifest } = json(body) as { manifest?: Record<string, { hash: string; size: number }> };
+  if (!manifest || typeof manifest !== "object") throw new ApiError(400, 10001, "no manifest");
+  state.assetManifest = manifest;
+  const needed = [...new Set(Object.values(manifest).map((e) => e.hash))].filter((h) => !state.assets.has(h));
+  const session = jwt({ session: randomUUID() });
+  state.uploadSessions.set(session, new Set(needed));
+  const groups: string[][] = [];
+  for (let i = 0; i < needed.length; i += 10) groups.push(needed.slice(i, i + 10));
+  return { jwt: needed.length === 0 ? jwt({ completion: true }) : session, buckets: groups };
+}
+
+const UPLOAD_ROUTES: Route[] = [
+  { method: "PUT", path: "/workers/scripts/:name", handle: uploadScript },
+  { method: "POST", path: "/workers/scripts/:name/assets-upload-session", handle: startAssetsSession },
+];
+
+/** The assets upload itself, authorised by the session's JWT rather than the API token. */
+async function uploadAssets(state: State, { req, body }: Call) {
+  const auth = req.headers.authorization;
+  const session = auth?.startsWith("Bearer ") ? state.uploadSessions.get(auth.slice("Bearer ".length)) : undefined;
+  if (!session) throw new ApiError(401, 10001, "the upload needs the session's JWT");
+  const form = await formData(req, body);
+  for (const [hash, value] of form) {
+    if (!session.has(hash) || typeof value === "string") throw new ApiError(400, 10001, `unexpected asset part ${hash}`);
+    // The hash is wrangler's (BLAKE3 of the base64 and the extension): the test compares bytes.
+    state.assets.set(hash, Buffer.from(await value.text(), "base64"));
+  }
+  const missing = [...session].filter((h) => !state.assets.has(h));
+  return missing.length === 0 ? { jwt: jwt({ completion: true, assets: session.size }) } : {};
+}
+
+/** Every route of the API base that takes the API token, compiled against the account's id. */
+function compile(accountId: string, routes: Route[]) {
+  return routes.map((route) => {
+    const path = route.path.startsWith("!") ? route.path.slice(1) : `/accounts/${accountId}${route.path}`;
+    return { ...route, pattern: new RegExp(`^${path.replace(/:\w+/g, "([^/]+)")}$`) };
   });
+}
+
+const TOKEN_ROUTES = [...USER_ROUTES, ...D1_ROUTES, ...R2_ROUTES, ...WORKER_ROUTES, ...TRIGGER_ROUTES, ...UPLOAD_ROUTES];
+
+/** Answers a request below the API base: its `result`, or throws an ApiError. */
+async function route(
+  state: State,
+  routes: ReturnType<typeof compile>,
+  req: IncomingMessage,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+) {
+  const method = req.method ?? "GET";
+  const call = (params: string[]): Call => ({ req, query, body, params: params.map(decodeURIComponent) });
+  if (method === "POST" && path === `/accounts/${state.accountId}/workers/assets/upload` && query.get("base64") === "true")
+    return uploadAssets(state, call([]));
+  if (req.headers.authorization !== `Bearer ${state.token}`) throw new ApiError(403, 9109, "Invalid access token");
+  for (const r of routes) {
+    const m = r.method === method ? r.pattern.exec(path) : null;
+    if (m) return r.handle(state, call(m.slice(1)));
+  }
+  throw new ApiError(404, 7003, `Could not route to ${path}, perhaps your object identifier is invalid?`);
+}
+
+interface OAuthAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const oauthError = (status: number, error: string): OAuthAnswer => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ error }),
+});
+
+/** The authorisation page: grants at once (the user clicking "Allow") by redirecting to wrangler's callback with a code. */
+function authorize(state: State, q: URLSearchParams): OAuthAnswer {
+  const redirectUri = q.get("redirect_uri");
+  const challenge = q.get("code_challenge");
+  const oauthState = q.get("state");
+  const valid = q.get("response_type") === "code" && q.get("client_id") === OAUTH_CLIENT_ID && q.get("code_challenge_method") === "S256";
+  if (!valid || !redirectUri || !challenge || !oauthState) return oauthError(400, "invalid_request");
+  const code = randomUUID();
+  state.codes.set(code, { challenge, redirectUri, scope: q.get("scope") ?? "" });
+  const location = new URL(redirectUri);
+  location.searchParams.set("code", code);
+  location.searchParams.set("state", oauthState);
+  return { status: 302, headers: { location: location.href }, body: "" };
+}
+
+/** The token endpoint: exchanges a code, checked against the PKCE verifier, for this fake's token. */
+function exchangeCode(state: State, body: Buffer): OAuthAnswer {
+  const form = new URLSearchParams(body.toString("utf8"));
+  const code = form.get("code") ?? "";
+  const grant = state.codes.get(code);
+  if (form.get("grant_type") !== "authorization_code" || !grant || grant.redirectUri !== form.get("redirect_uri"))
+    return oauthError(400, "invalid_grant");
+  if (
+    createHash("sha256")
+      .update(form.get("code_verifier") ?? "")
+      .digest("base64url") !== grant.challenge
+  )
+    return oauthError(400, "invalid_grant");
+  state.codes.delete(code);
+  const token = {
+    access_token: state.token,
+    token_type: "bearer",
+    expires_in: 3600,
+    refresh_token: `refresh-${randomUUID()}`,
+    scope: grant.scope,
+  };
+  return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(token) };
+}
+
+/** dash.cloudflare.com's OAuth endpoints as `wrangler login` uses them (WRANGLER_AUTH_URL, WRANGLER_TOKEN_URL). */
+function oauth(state: State, req: IncomingMessage, url: URL, body: Buffer): OAuthAnswer {
+  if (req.method === "GET" && url.pathname === "/oauth2/auth") return authorize(state, url.searchParams);
+  if (req.method === "POST" && url.pathname === "/oauth2/token") return exchangeCode(state, body);
+  return oauthError(404, "not_found");
+}
+
+/** One HTTP request: recorded, then answered by the OAuth endpoints or the API in Cloudflare's envelope. */
+async function handle(state: State, routes: ReturnType<typeof compile>, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? "/", "http://fake");
+  const path = url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) : url.pathname;
+  const call: ApiCall = { method: req.method ?? "GET", path, query: url.searchParams, status: 200 };
+  state.calls.push(call);
+  let payload: unknown;
+  try {
+    if (url.pathname.startsWith("/oauth2/")) {
+      const answer = oauth(state, req, url, await readBody(req));
+      call.status = answer.status;
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+      return;
+    }
+    if (!url.pathname.startsWith(BASE_PATH)) throw new ApiError(404, 7000, "No route for that URI");
+    const result = await route(state, routes, req, path, url.searchParams, await readBody(req));
+    const envelope = { success: true, errors: [], messages: [] };
+    payload = result instanceof Paged ? { ...envelope, result: result.items, result_info: result.info } : { ...envelope, result };
+  } catch (err) {
+    call.status = err instanceof ApiError ? err.status : 500;
+    const code = err instanceof ApiError ? err.code : 10000;
+    payload = { success: false, errors: [{ code, message: (err as Error).message }], messages: [], result: null };
+  }
+  res.writeHead(call.status, { "content-type": "application/json" });
+  res.end(JSON.stringify(payload));
+}
+
+export async function startCloudflareApi(options: { accountId?: string; token?: string } = {}): Promise<CloudflareApiFake> {
+  const state: State = {
+    accountId: options.accountId ?? "0123456789abcdef0123456789abcdef",
+    token: options.token ?? `fake-${randomUUID()}`,
+    calls: [],
+    databases: new Map(),
+    buckets: new Map(),
+    scripts: new Map(),
+    assets: new Map(),
+    assetManifest: {},
+    uploadSessions: new Map(),
+    codes: new Map(),
+  };
+  const routes = compile(state.accountId, TOKEN_ROUTES);
+  const server = createServer((req, res) => void handle(state, routes, req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-
+  const { accountId, token, calls, databases, buckets, scripts, assets } = state;
   return {
     baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
     accountId,
@@ -474,7 +584,7 @@ export async function startCloudflareApi(options: { accountId?: string; token?: 
     scripts,
     assets,
     get assetManifest() {
-      return assetManifest;
+      return state.assetManifest;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

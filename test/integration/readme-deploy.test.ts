@@ -1,8 +1,10 @@
 /**
  * The README's deploy block runs here, every line as written, against a fake of the Cloudflare v4
  * API (cloudflare-api-fake.ts: `CLOUDFLARE_API_BASE_URL` for wrangler, `CLOUDFLARE_BASE_URL` for
- * the Cloudflare SDK), offline, in a scratch copy of this checkout (the block writes wrangler.toml)
- * with a home and wrangler cache of its own. What the block leaves behind is checked against
+ * the Cloudflare SDK), offline, in a scratch copy of this checkout (scratch-checkout.ts: the block
+ * writes wrangler.toml) with a home and wrangler cache of its own. Each line has a time limit,
+ * after which its whole process group is killed (a `wrangler login` left waiting would hold
+ * port 8976). What the block leaves behind is checked against
  * the files it names: the database and buckets wrangler.toml binds, the migrations in drizzle/
  * applied to that database, each secret holding the value typed at its prompt, the bucket's CORS
  * and lifecycle rules equal to r2-cors.json and r2-lifecycle.json, the Worker uploaded with
@@ -27,34 +29,25 @@
  *   OpenNext runs it (`wrangler deploy` with OPEN_NEXT_DEPLOY=true) and pins the deploy script, so
  *   a change to it fails here; the remote cache population stays untested.
  */
-import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { experimental_readRawConfig } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { staleReason } from "../../scripts/build-stamp.mjs";
+import { OFFLINE_ENV } from "../../scripts/toolchain.mjs";
 import { startCloudflareApi, type CloudflareApiFake } from "./cloudflare-api-fake";
+import { Deadline, readmeBlock, runLine } from "./readme-blocks";
+import { besideCopy, copyEnv, removeCopies, repoRoot as root, scratchCheckout } from "./scratch-checkout";
 
-const root = join(import.meta.dirname, "..", "..");
-const readme = readFileSync(join(root, "README.md"), "utf8");
-
-/** The fenced sh block right after the `<!-- deploy: … -->` marker. */
+/** The lines of the fenced sh block right after the `<!-- deploy: … -->` marker, without comments. */
 function deployBlock(): string[] {
-  const block = /<!-- deploy:[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (!block) throw new Error("README.md has no deploy block");
-  return block.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
+  return readmeBlock("deploy")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
 }
 
-/** What `npm run` sources first (scripts/offline.env): a user's `npx` does not, this test must. */
-const OFFLINE_ENV = Object.fromEntries(
-  readFileSync(join(root, "scripts", "offline.env"), "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith("export "))
-    .flatMap((line) => line.slice("export ".length).trim().split(/\s+/))
-    .map((pair) => pair.split("=") as [string, string]),
-);
+/** The longest any one line may take (a `wrangler login` waiting for a browser that never comes). */
+const LINE_MS = 120_000;
 
 /** The browser `wrangler login` opens: grant, then stop at wrangler's callback (its own redirect is on the internet). */
 const BROWSER = `#!/usr/bin/env node
@@ -65,25 +58,6 @@ const BROWSER = `#!/usr/bin/env node
   await fetch(callback, { redirect: "manual" });
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, options: { cwd: string; env: Record<string, string | undefined>; input?: string }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-e", "-o", "pipefail", "-c", command], { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
@@ -100,33 +74,32 @@ const SECRETS: Record<string, string> = {
 
 describe("README deploy block", () => {
   let api: CloudflareApiFake;
-  let scratch = "";
   let checkout = "";
   let env: Record<string, string | undefined> = {};
 
+  /** This checkout's wrangler.toml before the run: the block may only edit the copy's. */
+  let rootToml = "";
+
   beforeAll(async () => {
-    // The Worker build `npm test` made before vitest (what `npm run deploy` builds first).
-    expect(staleReason(), "build the Worker first: node scripts/build-worker.mjs --if-needed").toBeNull();
+    rootToml = readFileSync(join(root, "wrangler.toml"), "utf8");
+    // A copy with the Worker `npm test` built before vitest (what `npm run deploy` builds first);
+    // it throws when that build is not current.
+    checkout = scratchCheckout("symlink");
     api = await startCloudflareApi();
-    scratch = mkdtempSync(join(tmpdir(), "routeflare-deploy-"));
-    checkout = join(scratch, "checkout");
-    const skip = new Set(["node_modules", ".git", ".next", ".wrangler", "test-artifacts", "bench-results", ".dev.vars"]);
-    cpSync(root, checkout, { recursive: true, filter: (src) => !skip.has(relative(root, src).split(/[/\\]/)[0]!) });
-    symlinkSync(join(root, "node_modules"), join(checkout, "node_modules"), "dir");
-    const bin = join(scratch, "bin");
+    const bin = besideCopy(checkout, "bin");
     mkdirSync(bin);
     for (const name of ["xdg-open", "open"]) writeFileSync(join(bin, name), BROWSER, { mode: 0o755 });
 
     const origin = new URL(api.baseUrl).origin;
-    env = { ...process.env, ...OFFLINE_ENV };
+    // What `npm run` sources first (scripts/offline.env): a user's `npx` does not, this test must.
+    env = copyEnv(checkout, { ...process.env, ...OFFLINE_ENV });
     // No credentials but the ones the block obtains: `wrangler login` refuses to run with a token set.
     for (const name of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_ACCOUNT_ID", "CF_ACCOUNT_ID"])
       delete env[name];
     Object.assign(env, {
       PATH: [bin, join(root, "node_modules", ".bin"), process.env.PATH].join(":"),
-      HOME: join(scratch, "home"),
-      XDG_CONFIG_HOME: join(scratch, "home", ".config"),
-      WRANGLER_CACHE_DIR: join(scratch, "wrangler-cache"),
+      HOME: besideCopy(checkout, "home"),
+      XDG_CONFIG_HOME: join(besideCopy(checkout, "home"), ".config"),
       CLOUDFLARE_API_BASE_URL: api.baseUrl,
       CLOUDFLARE_BASE_URL: api.baseUrl,
       WRANGLER_AUTH_DOMAIN: new URL(api.baseUrl).host,
@@ -140,16 +113,18 @@ describe("README deploy block", () => {
 
   afterAll(async () => {
     await api?.close();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    removeCopies();
   });
 
   it("runs every line as written, up to the deploy", { timeout: 300_000 }, async () => {
+    const time = new Deadline(290_000);
     const lines = deployBlock();
     expect(lines.at(-1)).toBe("npm run deploy");
     for (const line of lines.slice(0, -1)) {
       const secret = /wrangler secret put (\w+)/.exec(line)?.[1];
       if (secret) expect(SECRETS, `a value for ${secret}`).toHaveProperty(secret);
-      const result = await run(line, { cwd: checkout, env, input: secret ? SECRETS[secret] : "" });
+      const timeoutMs = Math.min(LINE_MS, time.left());
+      const result = await runLine(line, { cwd: checkout, env, input: secret ? SECRETS[secret] : "", timeoutMs });
       expect(result.code, `${line}\n${result.stdout}\n${result.stderr}`).toBe(0);
     }
   });
@@ -161,9 +136,10 @@ describe("README deploy block", () => {
       const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
       expect(scripts.deploy).toBe(". ./scripts/offline.env && node scripts/build-worker.mjs && opennextjs-cloudflare deploy");
       // node_modules/@opennextjs/cloudflare/dist/cli/commands/deploy.js: `wrangler deploy` with these.
-      const result = await run("npm exec wrangler deploy", {
+      const result = await runLine("npm exec wrangler deploy", {
         cwd: checkout,
         env: { ...env, OPEN_NEXT_DEPLOY: "true", CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "false" },
+        timeoutMs: 290_000,
       });
       expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     },
@@ -187,8 +163,8 @@ describe("README deploy block", () => {
       const db = api.databases.get(d1!.database_name!);
       expect(db).toBeDefined();
       expect(d1?.database_id).toBe(db!.uuid);
-      // The checkout's own wrangler.toml is untouched.
-      expect(readFileSync(join(root, "wrangler.toml"), "utf8")).toMatch(/^database_id = "00000000-0000-0000-0000-000000000000"$/m);
+      // This checkout's own wrangler.toml is untouched (whatever database_id it holds).
+      expect(readFileSync(join(root, "wrangler.toml"), "utf8")).toBe(rootToml);
     });
 
     it("applied every migration in drizzle/ to it: the same schema as applying them here", () => {

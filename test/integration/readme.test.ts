@@ -3,41 +3,36 @@
  * bash against the built Worker holding this checkout's development secrets (as `npm start`
  * does), every `npm run <script>` it mentions exists, and every shell block it shows is run by a
  * test its marker names (readme-commands.test.ts runs `npm start` and `npm run dev`,
- * readme-deploy.test.ts the deploy block) or is listed in NOT_RUN with the reason.
+ * readme-deploy.test.ts the deploy block, CI's .ci/run `npm install && npm test`) or is listed in
+ * NOT_RUN with the reason.
  */
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { localSecrets } from "../../scripts/dev-secrets.mjs";
 import { useWorker } from "./harness";
+import { readme, readmeBlock, readmeShellBlocks, repoRoot as root, runLine, runOk } from "./readme-blocks";
 import { count } from "./webhooks-fixtures";
 
-const root = join(import.meta.dirname, "..", "..");
-const readme = readFileSync(join(root, "README.md"), "utf8");
-const run = promisify(execFile);
 const w = useWorker({ devSecret: true, vars: () => localSecrets(root) });
 
 /**
  * The README's shell blocks that no test runs, each found by a command it contains, and why.
  * Every other shell block follows a `<!-- …: <file> runs … -->` marker naming what runs it.
  */
-// Empty: every block is run (the deploy block against a fake of the Cloudflare API,
-// readme-deploy.test.ts). A block that cannot be run goes here with its reason.
+// Empty: every block has a marker naming what runs it, though not every line runs in full
+// there. Of the two-command block, readme-commands.test.ts runs `npm start` and CI (.ci/run) runs
+// `npm install && npm test`. The deploy block runs against a fake of the Cloudflare API
+// (readme-deploy.test.ts), every line as written except `npm run deploy`, of which only the
+// Worker upload runs: its other half, filling the remote incremental cache, cannot run offline
+// (readme-deploy.test.ts says why). A block that cannot be run at all goes here with its reason.
 const NOT_RUN: { contains: string; why: string }[] = [];
-
-/** The fenced sh block right after the `<!-- tour: … -->` marker. */
-function tour(): string {
-  const block = /<!-- tour:[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (!block) throw new Error("README.md has no tour block");
-  return block;
-}
 
 describe("README", () => {
   it("the five-minute tour runs as written and does what its comments say", { timeout: 120_000 }, async () => {
     const env = { ...process.env, PORT: w.url().port };
-    const { stdout, stderr } = await run("bash", ["-e", "-o", "pipefail", "-c", tour()], { cwd: root, env });
+    const { code, stdout, stderr } = await runLine(readmeBlock("tour"), { cwd: root, env, timeoutMs: 110_000 });
+    expect(code, stderr).toBe(0);
     expect(stderr).not.toMatch(/error/i);
     // seed: five posts and a token for each user
     expect(stdout).toMatch(/^export ALICE_TOKEN=/m);
@@ -59,16 +54,13 @@ describe("README", () => {
     expect([...mentioned].filter((name) => !scripts.includes(name))).toEqual([]);
     expect(mentioned).toContain("dev");
     for (const script of ["token", "webhook"]) {
-      const { stdout } = await run(process.execPath, [join(root, "scripts", `${script}.mjs`), "--help"], { cwd: root });
+      const stdout = await runOk(process.execPath, [join(root, "scripts", `${script}.mjs`), "--help"], { cwd: root, timeoutMs: 12_000 });
       expect(stdout).toMatch(new RegExp(`^Usage: npm run ${script} -- `));
     }
   });
 
   it("every shell block is run by what the marker before it names, or is listed here with why not", () => {
-    const blocks = [...readme.matchAll(/(?:<!--([^>]*)-->\s*)?```(?:sh|bash|shell|console)\n([\s\S]*?)```/g)].map((m) => ({
-      marker: m[1],
-      text: m[2]!,
-    }));
+    const blocks = readmeShellBlocks();
     expect(blocks.length).toBeGreaterThanOrEqual(3);
     const unaccounted: string[] = [];
     for (const { marker, text } of blocks) {
@@ -91,7 +83,10 @@ describe("README", () => {
   });
 
   it("a restart with no source change does not rebuild (npm start's first step)", async () => {
-    const { stdout } = await run(process.execPath, [join(root, "scripts", "build-worker.mjs"), "--if-needed"], { cwd: root });
+    const stdout = await runOk(process.execPath, [join(root, "scripts", "build-worker.mjs"), "--if-needed"], {
+      cwd: root,
+      timeoutMs: 25_000,
+    });
     expect(stdout).toContain("no rebuild");
   });
 });
