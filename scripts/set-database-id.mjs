@@ -59,12 +59,12 @@ export function chooseEntry(entries, name) {
   return matching[0];
 }
 
-const D1_HEADER = /^\s*\[\[\s*d1_databases\s*\]\]\s*(?:#.*)?$/;
+const D1_HEADER = /^\s*\[\[\s*d1_databases\s*\]\]\s*(?:#[^\r\n]*)?\r?$/;
 /** Any table or array-of-tables header line: where an entry's keys end. */
-const TABLE_HEADER = /^\s*\[{1,2}\s*[\w."' -]+\s*\]{1,2}\s*(?:#.*)?$/;
+const TABLE_HEADER = /^\s*\[{1,2}\s*[\w."' -]+\s*\]{1,2}\s*(?:#[^\r\n]*)?\r?$/;
 const ID_KEY = /^\s*database_id\s*=/;
 /** `database_id = "…"` or `database_id = '…'`, with an optional comment after. */
-const ID_LINE = /^(\s*database_id\s*=\s*)(?:"(?:[^"\\]|\\.)*"|'[^']*')(\s*(?:#.*)?)$/;
+const ID_LINE = /^(\s*database_id\s*=\s*)(?:"(?:[^"\\]|\\.)*"|'[^']*')(\s*(?:#[^\r\n]*)?\r?)$/;
 
 /**
  * wrangler.toml's text with the `database_id` of its `index`-th [[d1_databases]] entry (of
@@ -157,9 +157,10 @@ if (isMain()) {
     process.exit(0);
   }
   const at = args.indexOf("--config");
-  const path = at >= 0 ? resolve(args[at + 1] ?? "") : join(root, "wrangler.toml");
+  const configArg = at >= 0 ? args[at + 1] : undefined;
+  const path = at >= 0 ? resolve(configArg ?? "") : join(root, "wrangler.toml");
   const [name, ...extra] = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
-  if (extra.length > 0 || name?.startsWith("-")) {
+  if (extra.length > 0 || name?.startsWith("-") || (at >= 0 && (!configArg || configArg.startsWith("-")))) {
     console.error(USAGE);
     process.exit(2);
   }

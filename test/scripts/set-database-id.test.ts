@@ -56,6 +56,18 @@ describe("db:set-id on a fixture wrangler.toml", () => {
     expect(changedLines(before, read())).toEqual([[changed[0]![0], `database_id = "${second}"`]]);
   });
 
+  it("keeps CRLF line ends, also with a comment after the header, the name and the id", () => {
+    const lines = [
+      "[[d1_databases]] # main",
+      'binding = "DB"',
+      'database_name = "routeflare" # prod',
+      'database_id = "old" # set by db:set-id',
+    ];
+    fixture(lines.join("\r\n") + "\r\n");
+    expect(setDatabaseId(file, ID)).toBe("routeflare");
+    expect(read()).toBe([...lines.slice(0, 3), `database_id = "${ID}" # set by db:set-id`].join("\r\n") + "\r\n");
+  });
+
   it("replaces a single-quoted (literal) id", () => {
     fixture(`name = "x"\n\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "routeflare"\ndatabase_id = 'old-id'\n`);
     setDatabaseId(file, ID);
@@ -145,6 +157,17 @@ describe("db:set-id as a command", () => {
     symlinkSync(script, link);
     const result = await node([link, "--help"]);
     expect(result.stdout).toMatch(/^Usage: npm run db:set-id -- /);
+  });
+
+  it("--config without a path: usage, exit 2, nothing read or written", async () => {
+    fixture(ENTRY("routeflare"));
+    const before = read();
+    for (const args of [["--config"], ["--config", "--help-me"]]) {
+      const result = await node([script, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^Usage: npm run db:set-id -- /);
+    }
+    expect(read()).toBe(before);
   });
 
   it("when wrangler fails: its message, no stack trace, exit 1, the file untouched", { timeout: 90_000 }, async () => {
