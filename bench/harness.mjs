@@ -132,7 +132,11 @@ export function groupPids(pgid) {
   }
 }
 
-/** The TCP ports a process listens on (Linux: its socket inodes matched in /proc/net/tcp). */
+/**
+ * The TCP ports a process listens on (Linux: its socket inodes matched in /proc/net/tcp and tcp6).
+ * A tcp6 port counts when it is dual-stack (`::`): `directPort` probes every port at 127.0.0.1,
+ * where wrk connects, so one bound to `::1` alone is found but never chosen.
+ */
 function listeningPorts(pid) {
   const inodes = new Set();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {

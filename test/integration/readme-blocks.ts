@@ -147,19 +147,24 @@ export function run(file: string, args: string[], options: RunOptions): Promise<
       return;
     }
     trackGroup(pgid);
+    const what = [file, ...args].join(" ");
     const timer = setTimeout(() => {
       timedOut = true;
-      void stopGroup(pgid, 5_000);
+      // Rejects once the group is stopped, not on "close": a process outside the group that
+      // still holds the command's stdout would keep "close" from ever coming.
+      void stopGroup(pgid, 5_000).then(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        reject(new Error(`${what} (in ${options.cwd}) did not finish within ${options.timeoutMs / 1000} s. Output:\n${stdout}\n${stderr}`));
+      });
     }, options.timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
+      if (timedOut) return; // the timer's path rejects
       // What the command left running in its group (a server it started) goes with it.
-      if (!timedOut) void stopGroup(pgid, 5_000);
-      const what = [file, ...args].join(" ");
-      if (timedOut)
-        reject(new Error(`${what} (in ${options.cwd}) did not finish within ${options.timeoutMs / 1000} s. Output:\n${stdout}\n${stderr}`));
-      else resolve({ code, stdout, stderr });
+      void stopGroup(pgid, 5_000);
+      resolve({ code, stdout, stderr });
     });
   });
 }
