@@ -81,21 +81,8 @@ export async function run(ctx) {
   const bypass = spreadIpsScript({ name: "edge-ips-bookmark.lua", headers: { "x-d1-bookmark": "" } });
   for (const s of servers) await start(s);
 
-  const check = (label, r, expectStatus) => {
-    if (r.non2xx) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
-    return expectStatus;
-  };
-  const samples = {
-    hit: [],
-    miss: [],
-    hono: [],
-    farHit: [],
-    farBypass: [],
-    hono8: [],
-    farHitDirect: [],
-    farBypassDirect: [],
-    hono8Direct: [],
-  };
+  /** Medians are taken per key; each key is one wrk run per round, in this order (servers alternated). */
+  const samples = {};
   try {
     // The same servers on the Worker's own socket (another origin: entries of their own).
     const farDirect = { ...far, port: await directPort(far, path(far)) };
@@ -110,25 +97,23 @@ export async function run(ctx) {
       if (!/; hit; /.test(again.headers.get("cache-status") ?? ""))
         throw new Error(`${s.name}: no edge-cache hit (${again.headers.get("cache-status")})`);
     }
+    const runs = [
+      ["hit", cached, { script: plain }],
+      ["hono", hono, { script: plain }],
+      ["miss", cached, { script: misses.path }],
+      ["farHit", far, { script: plain, conns: 8 }],
+      ["farBypass", far, { script: bypass, conns: 8 }],
+      ["hono8", hono, { script: plain, conns: 8 }],
+      ["farHitDirect", farDirect, { script: plain, conns: 8 }],
+      ["farBypassDirect", farDirect, { script: bypass, conns: 8 }],
+      ["hono8Direct", honoDirect, { script: plain, conns: 8 }],
+    ];
     for (let round = 0; round < ctx.opts.rounds; round++) {
-      samples.hit.push(ctx.measure(cached, path(cached), { script: plain }));
-      check("hit", samples.hit.at(-1));
-      samples.hono.push(ctx.measure(hono, path(hono), { script: plain }));
-      check("hono", samples.hono.at(-1));
-      samples.miss.push(ctx.measure(cached, path(cached), { script: misses.path }));
-      check("miss", samples.miss.at(-1));
-      samples.farHit.push(ctx.measure(far, path(far), { script: plain, conns: 8 }));
-      check("far hit", samples.farHit.at(-1));
-      samples.farBypass.push(ctx.measure(far, path(far), { script: bypass, conns: 8 }));
-      check("far bypass", samples.farBypass.at(-1));
-      samples.hono8.push(ctx.measure(hono, path(hono), { script: plain, conns: 8 }));
-      check("hono, 8 connections", samples.hono8.at(-1));
-      samples.farHitDirect.push(ctx.measure(farDirect, path(far), { script: plain, conns: 8 }));
-      check("far hit, direct", samples.farHitDirect.at(-1));
-      samples.farBypassDirect.push(ctx.measure(farDirect, path(far), { script: bypass, conns: 8 }));
-      check("far bypass, direct", samples.farBypassDirect.at(-1));
-      samples.hono8Direct.push(ctx.measure(honoDirect, path(hono), { script: plain, conns: 8 }));
-      check("hono, 8 connections, direct", samples.hono8Direct.at(-1));
+      for (const [key, server, options] of runs) {
+        const r = ctx.measure(server, path(server), options);
+        if (r.non2xx) throw new Error(`${key}: ${r.non2xx} non-2xx responses`);
+        (samples[key] ??= []).push(r);
+      }
     }
   } finally {
     for (const s of servers) await stop(s);

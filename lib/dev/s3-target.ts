@@ -7,9 +7,9 @@
 import type { Config } from "../config";
 import { hasStoreCredentials, type LocalTarget } from "../uploads/target";
 
-export const DEV_S3_PATH = "/api/dev-s3";
+const DEV_S3_PATH = "/api/dev-s3";
 /** Not a secret: the dev endpoint's access key id only names which key signed. */
-export const DEV_S3_ACCESS_KEY_ID = "ROUTEFLARE-DEV";
+const DEV_S3_ACCESS_KEY_ID = "ROUTEFLARE-DEV";
 
 export interface Credentials {
   accessKeyId: string;

@@ -52,7 +52,7 @@ export class StoreRefused extends Error {
   }
 }
 
-export const storageUnavailable = (cause: unknown) =>
+const storageUnavailable = (cause: unknown) =>
   new HttpError(503, {
     type: "storage-unavailable",
     detail: "The object store is unavailable; try again shortly.",
@@ -77,7 +77,7 @@ export async function storeCall<T>(call: () => Promise<T>): Promise<T> {
 export const bucketFor = (env: Env, config: Config): R2Bucket => withR2Faults(env.BUCKET, config.faults);
 
 /** Finished objects through the R2 binding: their heads and deletes. */
-export function bindingObjects(bucket: R2Bucket): ObjectStore {
+function bindingObjects(bucket: R2Bucket): ObjectStore {
   return {
     async head(key) {
       const object = await bucket.head(key);

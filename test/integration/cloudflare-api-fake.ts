@@ -136,15 +136,7 @@ function runSql(db: FakeDatabase, sql: string): unknown[] {
 }
 
 /** Everything the fake keeps: what the tests read (through CloudflareApiFake) and the routes change. */
-interface State {
-  accountId: string;
-  token: string;
-  calls: ApiCall[];
-  databases: Map<string, FakeDatabase>;
-  buckets: Map<string, FakeBucket>;
-  scripts: Map<string, FakeScript>;
-  assets: Map<string, Buffer>;
-  assetManifest: Record<string, { hash: string; size: number }>;
+interface State extends Omit<CloudflareApiFake, "baseUrl" | "close"> {
   /** Upload-session JWTs → the hashes that session asked for. */
   uploadSessions: Map<string, Set<string>>;
   /** OAuth codes granted and not yet exchanged. */
